@@ -17,6 +17,8 @@ export const SamsaErrorCodes = {
   SAMSA_ERR_PROTOCOL_NOT_REPRESENTABLE: 'a value cannot be written in the requested version (a non-ignorable field set where the version lacks it)',
   SAMSA_ERR_RECORDS_CORRUPT: 'a record batch fails its length, magic or CRC check',
   SAMSA_ERR_RECORDS_UNSUPPORTED_COMPRESSION: 'a batch uses a compression codec Samsa does not know',
+  SAMSA_ERR_COMPRESSION_OUTPUT_TOO_LARGE: 'decompressing would produce more bytes than the configured maximum (a compression bomb, or a limit set too low)',
+  SAMSA_ERR_COMPRESSION_CORRUPT: 'compressed bytes do not decode: bad framing, header checksum, block length or codec stream',
 } as const;
 
 export type SamsaErrorCode = keyof typeof SamsaErrorCodes;

@@ -45,14 +45,7 @@ export const Attributes = {
   DELETE_HORIZON: 0x40,
 } as const;
 
-export const CompressionType = {
-  none: 0,
-  gzip: 1,
-  snappy: 2,
-  lz4: 3,
-  zstd: 4,
-} as const;
-export type CompressionType = (typeof CompressionType)[keyof typeof CompressionType];
+export { CompressionType } from '../compression/compression-type.ts';
 
 export const TimestampType = { CreateTime: 0, LogAppendTime: 1 } as const;
 export type TimestampType = (typeof TimestampType)[keyof typeof TimestampType];

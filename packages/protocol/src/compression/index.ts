@@ -1,0 +1,14 @@
+export { CompressionType, compressionName, isCompressionType } from './compression-type.ts';
+export { compress, decompress } from './codec.ts';
+export type { CompressOptions, CodecDecompressOptions } from './codec.ts';
+export { DEFAULT_MAX_DECOMPRESSED_BYTES } from './limits.ts';
+export type { DecompressOptions } from './limits.ts';
+export { gzipCompress, gzipDecompress } from './gzip.ts';
+export type { GzipOptions } from './gzip.ts';
+export { zstdCompress, zstdDecompress } from './zstd.ts';
+export type { ZstdOptions } from './zstd.ts';
+export { snappyCompress, snappyDecompress, isXerialSnappy } from './snappy.ts';
+export type { SnappyFraming, SnappyOptions } from './snappy.ts';
+export { lz4Compress, lz4Decompress } from './lz4.ts';
+export type { Lz4CompressOptions, Lz4DecompressOptions } from './lz4.ts';
+export { xxhash32 } from './xxhash32.ts';
