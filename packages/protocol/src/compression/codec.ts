@@ -47,7 +47,10 @@ export function decompress(type: number, data: Uint8Array, options?: CodecDecomp
     case CompressionType.none: return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     case CompressionType.gzip: return gzipDecompress(data, options);
     case CompressionType.snappy: return snappyDecompress(data, options);
-    case CompressionType.lz4: return lz4Decompress(data, options);
+    case CompressionType.lz4: return lz4Decompress(data, {
+      ...(options?.maxOutputBytes === undefined ? {} : { maxOutputBytes: options.maxOutputBytes }),
+      legacyHeaderChecksum: options?.lz4LegacyHeaderChecksum ?? false,
+    });
     case CompressionType.zstd: return zstdDecompress(data, options);
     default: throw unsupported(type);
   }
