@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ApiVersionsResponse, ProduceRequest} from '../src/index.ts';
 import {
-  ApiKey, ApiVersionsResponse, FetchRequest, ProduceRequest, Reader, apis, decodeRequest, decodeResponse, encodeRequest,
+  ApiKey, FetchRequest, Reader, apis, decodeRequest, decodeResponse, encodeRequest,
   encodeResponse, readRequestHeader, requestHeaderVersion, responseHeaderVersion,
 } from '../src/index.ts';
 
