@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ApiVersionsResponse, ProduceRequest} from '../src/index.ts';
+import type { ApiVersionsResponse, ProduceRequest } from '../src/index.ts';
 import {
   ApiKey, FetchRequest, Reader, apis, decodeRequest, decodeResponse, encodeRequest,
   encodeResponse, readRequestHeader, requestHeaderVersion, responseHeaderVersion,
