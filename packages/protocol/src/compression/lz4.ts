@@ -10,8 +10,10 @@ import { xxhash32 } from './xxhash32.ts';
  * independent 64 KiB..4 MiB blocks, no content size). Decompression parses the frame here:
  * lz4-napi cannot bound its output, ignores bytes after the first frame, and rejects the
  * wrong header checksum that Kafka before 0.10 wrote into magic 0 messages (KAFKA-3160).
- * The parse yields an upper bound on the output; when it fits under the cap the blocks go
- * to the native decoder, otherwise they are decoded here, under the cap, in JavaScript.
+ * The parse yields an upper bound on the output; when it fits under the cap the frame goes
+ * to the native decoder, otherwise it is decoded here, under the cap, in JavaScript.
+ * Block checksums are verified when present (Kafka's KafkaLZ4BlockInputStream does too);
+ * the optional content checksum is not, as the batch CRC already covers these bytes.
  */
 
 export interface Lz4CompressOptions {
@@ -109,7 +111,12 @@ function parseFrames(data: Uint8Array, allowLegacy: boolean): Lz4Frame[] {
       if (pos + size > data.length) throw corruptCompressed('lz4', 'block runs past the end');
       blocks.push(pos, pos + size, stored);
       bound += stored ? size : Math.min(blockMax, size * MAX_RATIO);
-      pos += size + (blockChecksums ? 4 : 0);
+      pos += size;
+      if (blockChecksums) {
+        if (pos + 4 > data.length) throw corruptCompressed('lz4', 'truncated block checksum');
+        if (view.getUint32(pos, true) !== xxhash32(data, 0, pos - size, pos)) throw corruptCompressed('lz4', 'block checksum mismatch');
+        pos += 4;
+      }
     }
     if (contentChecksum) pos += 4;
     if (pos > data.length) throw corruptCompressed('lz4', 'truncated checksum');

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+import { compressSync } from 'snappy';
+import { isXerialSnappy, snappyCompress, snappyDecompress } from '../../src/compression/snappy.ts';
+import { jsonishPayload } from '../records/seeded-random.ts';
+
+const require = createRequire(import.meta.url);
+// kafkajs-snappy's codec is a pure-JS snappy; its output is what kafkajs producers send.
+const snappyjs = require('snappyjs') as { compress(b: Buffer): Buffer; uncompress(b: Buffer): Buffer };
+
+describe('snappy', () => {
+  const input = jsonishPayload(100_000, 11);
+
+  it('writes xerial framing by default: header, then int32-length blocks of at most 32 KiB input', () => {
+    const packed = snappyCompress(input);
+    assert.ok(isXerialSnappy(packed));
+    assert.deepEqual([...packed.subarray(0, 16)], [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+    let blocks = 0;
+    for (let pos = 16; pos < packed.length; blocks++) pos += 4 + packed.readInt32BE(pos);
+    assert.equal(blocks, Math.ceil(input.length / 32768));
+    assert.deepEqual(snappyDecompress(packed), input);
+  });
+
+  it('reads raw snappy, as kafkajs-snappy (snappyjs) and librdkafka write it', () => {
+    const raw = snappyjs.compress(input);
+    assert.equal(isXerialSnappy(raw), false);
+    assert.deepEqual(snappyDecompress(raw), input);
+    assert.deepEqual(snappyDecompress(snappyCompress(input, { framing: 'raw' })), input);
+  });
+
+  it('our raw and xerial output is readable by kafkajs-snappy', async () => {
+    const codec = (require('kafkajs-snappy') as () => { decompress(b: Buffer): Promise<Buffer> })();
+    assert.deepEqual(await codec.decompress(snappyCompress(input)), input);
+    assert.deepEqual(await codec.decompress(snappyCompress(input, { framing: 'raw' })), input);
+  });
+
+  it('checks the declared lengths against the cap before inflating', () => {
+    const raw = compressSync(Buffer.alloc(5_000_000));
+    assert.throws(() => snappyDecompress(raw, { maxOutputBytes: 1 << 20 }), /5000000 bytes, over the limit/);
+    const xerial = snappyCompress(Buffer.alloc(5_000_000));
+    assert.throws(() => snappyDecompress(xerial, { maxOutputBytes: 1 << 20 }), { code: 'SAMSA_ERR_COMPRESSION_OUTPUT_TOO_LARGE' });
+  });
+
+  it('rejects a block whose preamble lies about its length', () => {
+    const raw = Buffer.from(compressSync(Buffer.from('hello hello hello')));
+    raw[0] = 40; // claims 40 bytes, the stream holds 17
+    assert.throws(() => snappyDecompress(raw), { code: 'SAMSA_ERR_COMPRESSION_CORRUPT' });
+  });
+
+  it('rejects xerial blocks with negative or overlong lengths', () => {
+    const packed = Buffer.from(snappyCompress(Buffer.from('abc')));
+    packed.writeInt32BE(-1, 16);
+    assert.throws(() => snappyDecompress(packed), { code: 'SAMSA_ERR_COMPRESSION_CORRUPT' });
+    packed.writeInt32BE(1000, 16);
+    assert.throws(() => snappyDecompress(packed), { code: 'SAMSA_ERR_COMPRESSION_CORRUPT' });
+    assert.throws(() => snappyDecompress(Buffer.concat([snappyCompress(Buffer.from('abc')), Buffer.from([0, 0])])),
+      { code: 'SAMSA_ERR_COMPRESSION_CORRUPT' });
+  });
+});
