@@ -1,0 +1,73 @@
+/**
+ * Errors storage raises, each carrying the Kafka error code a handler answers with.
+ * (They are not SamsaError subclasses yet because the SAMSA_ERR_* registry lives in
+ * @samsa/protocol, owned by another change; once it has storage codes these should join it.)
+ */
+
+export const KafkaErrorCode = {
+  OFFSET_OUT_OF_RANGE: 1,
+  CORRUPT_MESSAGE: 2,
+  MESSAGE_TOO_LARGE: 10,
+  KAFKA_STORAGE_ERROR: 56,
+  INVALID_RECORD: 87,
+} as const;
+export type KafkaErrorCode = (typeof KafkaErrorCode)[keyof typeof KafkaErrorCode];
+
+export class StorageError extends Error {
+  readonly errorCode: KafkaErrorCode;
+
+  constructor(errorCode: KafkaErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.errorCode = errorCode;
+    this.name = 'StorageError';
+  }
+}
+
+/** An I/O failure (ENOSPC, EIO, ...): KAFKA_STORAGE_ERROR. Nothing acknowledged was lost. */
+export class KafkaStorageError extends StorageError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(KafkaErrorCode.KAFKA_STORAGE_ERROR, message, options);
+    this.name = 'KafkaStorageError';
+  }
+}
+
+export class OffsetOutOfRangeError extends StorageError {
+  constructor(message: string) {
+    super(KafkaErrorCode.OFFSET_OUT_OF_RANGE, message);
+    this.name = 'OffsetOutOfRangeError';
+  }
+}
+
+/** Stored bytes failed their CRC or length check on read: reported, never served. */
+export class CorruptLogError extends StorageError {
+  readonly path: string;
+  readonly position: number;
+
+  constructor(path: string, position: number, message: string, options?: ErrorOptions) {
+    super(KafkaErrorCode.CORRUPT_MESSAGE, `${path} at position ${position}: ${message}`, options);
+    this.name = 'CorruptLogError';
+    this.path = path;
+    this.position = position;
+  }
+}
+
+export class RecordTooLargeError extends StorageError {
+  constructor(message: string) {
+    super(KafkaErrorCode.MESSAGE_TOO_LARGE, message);
+    this.name = 'RecordTooLargeError';
+  }
+}
+
+export class InvalidRecordError extends StorageError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(KafkaErrorCode.INVALID_RECORD, message, options);
+    this.name = 'InvalidRecordError';
+  }
+}
+
+/** Wraps an fs error so callers see one storage error type with the errno in the message. */
+export function storageErrorFrom(err: unknown, what: string): KafkaStorageError {
+  if (err instanceof KafkaStorageError) return err;
+  const code = (err as NodeJS.ErrnoException | null)?.code ?? 'unknown';
+  return new KafkaStorageError(`${what}: ${code}: ${(err as Error | null)?.message ?? String(err)}`, { cause: err });
+}

@@ -1,0 +1,834 @@
+import { join } from 'node:path';
+import {
+  Attributes, BatchOffsets, CorruptRecordError, TimestampType, computeBatchCrc, validateBatch,
+} from '@samsa/protocol';
+import { readOffset } from './batch-scan.ts';
+import {
+  InvalidRecordError, KafkaErrorCode, KafkaStorageError, OffsetOutOfRangeError, RecordTooLargeError, StorageError, storageErrorFrom,
+} from './errors.ts';
+import {
+  CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, SWAP_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX,
+  TMP_FILE_SUFFIX, indexFileName, logFileName, offsetFromFileName, timeIndexFileName,
+} from './log-file-utils.ts';
+import type { LogConfig } from './log-config.ts';
+import { LogSegment } from './log-segment.ts';
+import type { StorageContext } from './storage-context.ts';
+
+/**
+ * A partition's log (Kafka's UnifiedLog): an ordered list of LogSegments, the last one
+ * active, plus the offsets that bound what may be read.
+ *
+ * On disk: one directory `<topic>-<partition>` of segment files (see log-file-utils.ts).
+ *
+ * Offsets: logStartOffset <= highWatermark <= logEndOffset, and lastStableOffset <=
+ * highWatermark. logEndOffset only moves after the bytes are written, so a read never
+ * sees an offset whose batch is not in the file. Offsets are JavaScript numbers, and the
+ * log refuses to assign one above Number.MAX_SAFE_INTEGER (DESIGN.md "Offsets").
+ *
+ * Appends: append() validates each batch (magic 2, length, CRC, max.message.bytes) at
+ * once and queues it. One drain loop per log takes everything queued, assigns offsets,
+ * patches baseOffset and partitionLeaderEpoch into the caller's buffers (outside the CRC
+ * range), rolls segments as needed and writes each segment's run with one writev. When
+ * flush.messages is reached it fsyncs once for the whole group before acknowledging
+ * (group commit). Reads never enter the queue.
+ *
+ * Crash behaviour: load() trusts segments below the recovery point and recovers the rest
+ * (LogSegment.recover: truncate at the first bad batch, rebuild indexes), deleting every
+ * segment after one that had to be truncated. A failed write (ENOSPC, EIO) is cut back so
+ * the file ends at the last acknowledged batch; the append fails with
+ * KAFKA_STORAGE_ERROR and the next append tries again. A failed fsync takes the log
+ * offline (its data's durability is unknown; Kafka does the same).
+ */
+
+export interface LogAppendInfo {
+  firstOffset: number;
+  lastOffset: number;
+  /** Largest batch maxTimestamp of the append, and the offset of the batch holding it. */
+  maxTimestamp: number;
+  offsetOfMaxTimestamp: number;
+  /** Broker time stamped into batches when message.timestamp.type=LogAppendTime, else -1. */
+  logAppendTime: number;
+  recordCount: number;
+  validBytes: number;
+  logStartOffset: number;
+}
+
+export interface AppendOptions {
+  /** Written into each batch's partitionLeaderEpoch. */
+  leaderEpoch?: number;
+  /**
+   * True (leader): the log assigns offsets. False (follower): batches keep theirs, which
+   * must start at or after logEndOffset and ascend.
+   */
+  assignOffsets?: boolean;
+}
+
+/** Upper bound a read respects (Kafka's FetchIsolation). */
+export type FetchIsolation = 'log_end' | 'high_watermark' | 'committed';
+
+export interface ReadOptions {
+  maxBytes: number;
+  isolation?: FetchIsolation;
+  /** Return the first batch even when it is larger than maxBytes (Kafka, KIP-74). */
+  minOneMessage?: boolean;
+}
+
+export interface FetchDataInfo {
+  /** Stored batches, bytes as written; may start before fetchOffset (whole batches only). */
+  records: Buffer;
+  fetchOffset: number;
+  /** Offset after the last returned batch; fetchOffset when nothing was returned. */
+  nextOffset: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  highWatermark: number;
+  lastStableOffset: number;
+}
+
+export interface LoadLogOptions {
+  recoveryPoint: number;
+  logStartOffset: number;
+  hadCleanShutdown: boolean;
+  highWatermark?: number;
+}
+
+interface PendingBatch {
+  buffer: Buffer;
+  lastOffsetDelta: number;
+  originalBaseOffset: number;
+  recordCount: number;
+  maxTimestamp: number;
+}
+
+interface PendingAppend {
+  kind: 'append';
+  batches: PendingBatch[];
+  bytes: number;
+  options: AppendOptions;
+  resolve: (info: LogAppendInfo) => void;
+  reject: (err: unknown) => void;
+}
+
+interface PendingOp {
+  kind: 'op';
+  run: () => Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+
+function floorSegment(segments: readonly LogSegment[], offset: number): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segments[mid]!.baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+export class UnifiedLog {
+  readonly dir: string;
+  readonly topic: string;
+  readonly partition: number;
+  #ctx: StorageContext;
+  #config: LogConfig;
+  /** Replaced, never mutated, so a read can iterate the array it took. */
+  #segments: readonly LogSegment[];
+  #logStartOffset: number;
+  #logEndOffset: number;
+  #highWatermark: number;
+  #lastStableOffset: number;
+  #recoveryPoint: number;
+  #unflushedMessages = 0;
+  #lastFlushMs: number;
+  #cancelFlushTimer: (() => void) | null = null;
+  #queue: Array<PendingAppend | PendingOp> = [];
+  #draining = false;
+  #offline: Error | null = null;
+  #closed = false;
+  #inactiveFlushes: Promise<void> = Promise.resolve();
+  #maintenance: Promise<unknown> = Promise.resolve();
+  #pendingDeletes = new Set<LogSegment>();
+  #cancelDeletes = new Set<() => void>();
+
+  private constructor(ctx: StorageContext, dir: string, topic: string, partition: number, config: LogConfig, segments: LogSegment[], logEndOffset: number, opts: LoadLogOptions) {
+    this.#ctx = ctx;
+    this.dir = dir;
+    this.topic = topic;
+    this.partition = partition;
+    this.#config = config;
+    this.#segments = segments;
+    this.#logEndOffset = logEndOffset;
+    this.#logStartOffset = Math.min(Math.max(opts.logStartOffset, segments[0]!.baseOffset), logEndOffset);
+    this.#recoveryPoint = Math.min(opts.recoveryPoint, logEndOffset);
+    this.#highWatermark = Math.max(this.#logStartOffset, Math.min(opts.highWatermark ?? logEndOffset, logEndOffset));
+    this.#lastStableOffset = this.#highWatermark;
+    this.#lastFlushMs = ctx.clock.now();
+  }
+
+  /**
+   * Opens (creating if needed) the log in `dir`: finishes or discards interrupted cleaner
+   * swaps and deletions, then recovers what a crash may have damaged.
+   */
+  static async load(ctx: StorageContext, dir: string, topic: string, partition: number, config: LogConfig, opts: LoadLogOptions): Promise<UnifiedLog> {
+    const fs = ctx.fs;
+    await fs.mkdir(dir);
+    const names = await fs.readdir(dir);
+    const present = new Set(names);
+    const swaps: number[] = [];
+    for (const name of names) {
+      const base = offsetFromFileName(name);
+      const isLogSwap = name.endsWith(LOG_FILE_SUFFIX + SWAP_FILE_SUFFIX);
+      if (name.endsWith(CLEANED_FILE_SUFFIX) || name.endsWith(DELETED_FILE_SUFFIX) || name.endsWith(TMP_FILE_SUFFIX) ||
+        (name.endsWith(SWAP_FILE_SUFFIX) && !isLogSwap)) {
+        await fs.unlink(join(dir, name));
+        present.delete(name);
+      } else if (isLogSwap && base !== null) {
+        swaps.push(base);
+      }
+    }
+    for (const base of swaps) {
+      // A finished cleaner output: it replaces the segment with the same base offset. Its
+      // indexes were never written, so the old ones go and are rebuilt on first use.
+      await fs.unlink(join(dir, indexFileName(base)));
+      await fs.unlink(join(dir, timeIndexFileName(base)));
+      await fs.rename(join(dir, logFileName(base) + SWAP_FILE_SUFFIX), join(dir, logFileName(base)));
+      present.add(logFileName(base));
+      ctx.logger.info({ dir, baseOffset: base }, 'completed an interrupted cleaner swap');
+    }
+    const bases: number[] = [];
+    for (const name of present) {
+      const base = offsetFromFileName(name);
+      if (base === null) continue;
+      if (name.endsWith(LOG_FILE_SUFFIX)) bases.push(base);
+      else if ((name.endsWith(INDEX_FILE_SUFFIX) || name.endsWith(TIME_INDEX_FILE_SUFFIX)) && !present.has(logFileName(base))) {
+        await fs.unlink(join(dir, name));
+      }
+    }
+    bases.sort((a, b) => a - b);
+    const segConfig = { indexIntervalBytes: config.indexIntervalBytes, segmentIndexBytes: config.segmentIndexBytes };
+    const segments: LogSegment[] = [];
+    for (const base of bases) {
+      const st = await fs.stat(join(dir, logFileName(base)));
+      segments.push(LogSegment.open(ctx, dir, base, st?.size ?? 0, segConfig));
+    }
+    if (segments.length === 0) {
+      segments.push(await LogSegment.create(ctx, dir, opts.logStartOffset, segConfig));
+    }
+
+    let recoveryPoint = opts.recoveryPoint;
+    if (!opts.hadCleanShutdown) {
+      const from = Math.max(0, floorSegment(segments, recoveryPoint));
+      for (let i = from; i < segments.length; i++) {
+        const seg = segments[i]!;
+        const result = await seg.recover();
+        if (result.truncatedBytes > 0) {
+          ctx.logger.warn({ segment: seg.path, validBytes: result.validBytes, truncatedBytes: result.truncatedBytes, reason: result.reason },
+            'recovery truncated the log at the first invalid batch');
+          const dropped = segments.splice(i + 1);
+          for (const d of dropped) {
+            ctx.logger.warn({ segment: d.path, bytes: d.size }, 'recovery deleted a segment that followed invalid data');
+            await d.deleteFiles();
+          }
+        }
+        await seg.flush();
+        if (i < segments.length - 1) await seg.persistIndexes(true);
+      }
+    }
+    const active = segments[segments.length - 1]!;
+    const logEndOffset = await active.nextOffset();
+    active.pin();
+    if (!opts.hadCleanShutdown) recoveryPoint = logEndOffset;
+    return new UnifiedLog(ctx, dir, topic, partition, config, segments, logEndOffset, { ...opts, recoveryPoint });
+  }
+
+  get config(): LogConfig {
+    return this.#config;
+  }
+
+  /** New topic configs apply to the next append, roll and retention pass. */
+  updateConfig(config: LogConfig): void {
+    this.#config = config;
+  }
+
+  get logStartOffset(): number {
+    return this.#logStartOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.#logEndOffset;
+  }
+
+  get highWatermark(): number {
+    return this.#highWatermark;
+  }
+
+  get lastStableOffset(): number {
+    return this.#lastStableOffset;
+  }
+
+  /** Offsets below this are fsynced: recovery after a crash starts here. */
+  get recoveryPoint(): number {
+    return this.#recoveryPoint;
+  }
+
+  get isOffline(): boolean {
+    return this.#offline !== null;
+  }
+
+  get segments(): readonly LogSegment[] {
+    return this.#segments;
+  }
+
+  get activeSegment(): LogSegment {
+    return this.#segments[this.#segments.length - 1]!;
+  }
+
+  /** Bytes in all segments. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.#segments) n += s.size;
+    return n;
+  }
+
+  /** Replication moves the high watermark; it stays within [logStartOffset, logEndOffset]. */
+  updateHighWatermark(offset: number): number {
+    this.#highWatermark = Math.max(this.#logStartOffset, Math.min(offset, this.#logEndOffset));
+    if (this.#lastStableOffset > this.#highWatermark) this.#lastStableOffset = this.#highWatermark;
+    return this.#highWatermark;
+  }
+
+  /** Transactions move the last stable offset (first offset of the oldest open transaction). */
+  updateLastStableOffset(offset: number): void {
+    this.#lastStableOffset = Math.max(this.#logStartOffset, Math.min(offset, this.#highWatermark));
+  }
+
+  #checkUsable(): void {
+    if (this.#offline !== null) throw new KafkaStorageError(`log ${this.topic}-${this.partition} is offline: ${this.#offline.message}`, { cause: this.#offline });
+    if (this.#closed) throw new KafkaStorageError(`log ${this.topic}-${this.partition} is closed`);
+  }
+
+  /**
+   * Appends the batches in `records` (one or more v2 batches back to back). The buffer is
+   * taken over: offsets and leader epoch are patched into it in place.
+   */
+  append(records: Buffer, options: AppendOptions = {}): Promise<LogAppendInfo> {
+    try {
+      this.#checkUsable();
+      const batches = this.#validate(records);
+      return new Promise((resolve, reject) => {
+        this.#queue.push({ kind: 'append', batches, bytes: records.length, options, resolve, reject });
+        this.#kick();
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #validate(records: Buffer): PendingBatch[] {
+    const batches: PendingBatch[] = [];
+    let pos = 0;
+    if (records.length === 0) throw new InvalidRecordError('append of zero batches');
+    while (pos < records.length) {
+      if (records.length - pos >= BatchOffsets.magic + 1 && records.readInt8(pos + BatchOffsets.magic) !== 2) {
+        throw new InvalidRecordError(`batch at byte ${pos} has magic ${records.readInt8(pos + BatchOffsets.magic)}; the log stores magic 2 only`);
+      }
+      let size: number;
+      try {
+        size = validateBatch(records, pos);
+      } catch (err) {
+        if (err instanceof CorruptRecordError) throw new StorageError(KafkaErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos}: ${err.message}`, { cause: err });
+        throw err;
+      }
+      if (size > this.#config.maxMessageBytes) {
+        throw new RecordTooLargeError(`batch of ${size} bytes exceeds max.message.bytes ${this.#config.maxMessageBytes}`);
+      }
+      const buffer = records.subarray(pos, pos + size);
+      batches.push({
+        buffer,
+        lastOffsetDelta: buffer.readInt32BE(BatchOffsets.lastOffsetDelta),
+        originalBaseOffset: readOffset(buffer, BatchOffsets.baseOffset),
+        recordCount: buffer.readInt32BE(BatchOffsets.recordCount),
+        maxTimestamp: readOffset(buffer, BatchOffsets.maxTimestamp),
+      });
+      pos += size;
+    }
+    return batches;
+  }
+
+  /** Runs `fn` in the append queue, alone: nothing is written while it runs. */
+  #exclusive(fn: () => Promise<void>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ kind: 'op', run: fn, resolve, reject });
+      this.#kick();
+    });
+  }
+
+  #kick(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const head = this.#queue[0]!;
+        if (head.kind === 'op') {
+          this.#queue.shift();
+          try {
+            await head.run();
+            head.resolve();
+          } catch (err) {
+            head.reject(err);
+          }
+          continue;
+        }
+        let n = 0;
+        while (n < this.#queue.length && this.#queue[n]!.kind === 'append') n++;
+        const group = this.#queue.splice(0, n) as PendingAppend[];
+        await this.#writeGroup(group);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #shouldRoll(active: LogSegment, incomingBytes: number): boolean {
+    if (active.size === 0) return false;
+    if (active.size + incomingBytes > this.#config.segmentBytes) return true;
+    if (active.indexFull) return true;
+    return this.#ctx.clock.now() - active.createdMs > this.#config.segmentMs;
+  }
+
+  async #roll(baseOffset: number): Promise<void> {
+    const old = this.activeSegment;
+    if (old.size === 0 && old.baseOffset === baseOffset) return;
+    const seg = await LogSegment.create(this.#ctx, this.dir, baseOffset, {
+      indexIntervalBytes: this.#config.indexIntervalBytes,
+      segmentIndexBytes: this.#config.segmentIndexBytes,
+    });
+    if (old.size === 0) {
+      // An empty active segment is replaced, not kept (it can happen after deleteRecords).
+      this.#segments = [...this.#segments.slice(0, -1), seg];
+      await old.deleteFiles();
+      return;
+    }
+    this.#segments = [...this.#segments, seg];
+    // Like Kafka, the finished segment is flushed in the background; the recovery point
+    // moves past it once that is done.
+    this.#inactiveFlushes = this.#inactiveFlushes.then(async () => {
+      try {
+        await old.onBecomeInactive();
+        if (this.#recoveryPoint < baseOffset) this.#recoveryPoint = baseOffset;
+      } catch (err) {
+        this.#goOffline(err);
+      }
+    });
+  }
+
+  async #writeGroup(group: PendingAppend[]): Promise<void> {
+    if (this.#offline !== null || this.#closed) {
+      for (const a of group) a.reject(new KafkaStorageError(`log ${this.topic}-${this.partition} is ${this.#closed ? 'closed' : 'offline'}`));
+      return;
+    }
+    const now = this.#ctx.clock.now();
+    const logAppendTime = this.#config.messageTimestampType === 'LogAppendTime';
+    let next = this.#logEndOffset;
+    let i = 0;
+    let groupMessages = 0;
+    const done: Array<[PendingAppend, LogAppendInfo]> = [];
+    try {
+      await this.activeSegment.trimTail();
+      while (i < group.length) {
+        // Build one run: consecutive appends that fit in the active segment.
+        if (this.#shouldRoll(this.activeSegment, group[i]!.bytes)) await this.#roll(next);
+        const active = this.activeSegment;
+        const run: Array<{ buffer: Buffer; baseOffset: number; lastOffset: number; maxTimestamp: number }> = [];
+        const infos: Array<[PendingAppend, LogAppendInfo]> = [];
+        let runBytes = 0;
+        while (i < group.length) {
+          const a = group[i]!;
+          if (run.length > 0 && active.size + runBytes + a.bytes > this.#config.segmentBytes) break;
+          const first = a.options.assignOffsets === false ? a.batches[0]!.originalBaseOffset : next;
+          if (a.options.assignOffsets === false && first < next) {
+            a.reject(new InvalidRecordError(`follower append at offset ${first} below log end offset ${next}`));
+            i++;
+            continue;
+          }
+          let maxTimestamp = -1;
+          let offsetOfMaxTimestamp = first;
+          let recordCount = 0;
+          let cursor = first;
+          for (const b of a.batches) {
+            const base = a.options.assignOffsets === false ? b.originalBaseOffset : cursor;
+            const last = base + b.lastOffsetDelta;
+            if (last > MAX_OFFSET) throw new KafkaStorageError(`offset ${last} would exceed ${MAX_OFFSET}`);
+            if (a.options.assignOffsets !== false) b.buffer.writeBigInt64BE(BigInt(base), BatchOffsets.baseOffset);
+            if (a.options.leaderEpoch !== undefined) b.buffer.writeInt32BE(a.options.leaderEpoch, BatchOffsets.partitionLeaderEpoch);
+            let ts = b.maxTimestamp;
+            if (logAppendTime) {
+              ts = now;
+              const attrs = b.buffer.readInt16BE(BatchOffsets.attributes);
+              b.buffer.writeInt16BE((attrs & ~Attributes.TIMESTAMP_TYPE) | (TimestampType.LogAppendTime << 3), BatchOffsets.attributes);
+              b.buffer.writeBigInt64BE(BigInt(now), BatchOffsets.maxTimestamp);
+              b.buffer.writeUInt32BE(computeBatchCrc(b.buffer, 0, b.buffer.length), BatchOffsets.crc);
+            }
+            if (ts > maxTimestamp) {
+              maxTimestamp = ts;
+              offsetOfMaxTimestamp = base;
+            }
+            run.push({ buffer: b.buffer, baseOffset: base, lastOffset: last, maxTimestamp: ts });
+            recordCount += b.recordCount;
+            cursor = last + 1;
+          }
+          next = cursor;
+          runBytes += a.bytes;
+          groupMessages += recordCount;
+          infos.push([a, {
+            firstOffset: first,
+            lastOffset: cursor - 1,
+            maxTimestamp,
+            offsetOfMaxTimestamp,
+            logAppendTime: logAppendTime ? now : -1,
+            recordCount,
+            validBytes: a.bytes,
+            logStartOffset: this.#logStartOffset,
+          }]);
+          i++;
+        }
+        if (run.length === 0) continue;
+        await active.append(run);
+        this.#logEndOffset = next;
+        if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
+        done.push(...infos);
+      }
+    } catch (err) {
+      const error = err instanceof StorageError ? err : storageErrorFrom(err, `append to ${this.topic}-${this.partition}`);
+      this.#ctx.logger.error({ log: this.dir, err: error.message }, 'append failed; the log keeps its last acknowledged batch');
+      const written = new Set(done.map(([a]) => a));
+      for (const a of group) if (!written.has(a)) a.reject(error);
+      if (done.length === 0) return;
+    }
+    this.#unflushedMessages += groupMessages;
+    try {
+      if (this.#unflushedMessages >= this.#config.flushMessages) {
+        await this.#flushActive();
+      } else {
+        this.#armFlushTimer();
+      }
+    } catch (err) {
+      const error = this.#goOffline(err);
+      for (const [a] of done) a.reject(error);
+      return;
+    }
+    for (const [a, info] of done) a.resolve(info);
+  }
+
+  #goOffline(err: unknown): KafkaStorageError {
+    const error = storageErrorFrom(err, `log ${this.topic}-${this.partition}`);
+    if (this.#offline === null) {
+      this.#offline = error;
+      this.#ctx.logger.error({ log: this.dir, err: error.message }, 'log taken offline after an fsync failure');
+    }
+    return error;
+  }
+
+  /** fsync every segment with unflushed data; the recovery point becomes the log end. */
+  async #flushActive(): Promise<void> {
+    const end = this.#logEndOffset;
+    await this.#inactiveFlushes;
+    await this.activeSegment.flush();
+    this.#unflushedMessages = 0;
+    this.#lastFlushMs = this.#ctx.clock.now();
+    if (end > this.#recoveryPoint) this.#recoveryPoint = end;
+  }
+
+  #armFlushTimer(): void {
+    if (this.#cancelFlushTimer !== null || this.#config.flushMs >= Number.MAX_SAFE_INTEGER) return;
+    const due = Math.max(0, this.#lastFlushMs + this.#config.flushMs - this.#ctx.clock.now());
+    this.#cancelFlushTimer = this.#ctx.clock.schedule(due, () => {
+      this.#cancelFlushTimer = null;
+      if (this.#unflushedMessages > 0 && !this.#closed) this.flush().catch(() => undefined);
+    });
+  }
+
+  /** fsyncs everything appended so far (flush.ms, shutdown, or an explicit request). */
+  flush(): Promise<void> {
+    return this.#exclusive(async () => {
+      if (this.#offline !== null) throw this.#offline;
+      if (this.#recoveryPoint >= this.#logEndOffset && this.#unflushedMessages === 0) {
+        await this.#inactiveFlushes;
+        return;
+      }
+      try {
+        await this.#flushActive();
+      } catch (err) {
+        throw this.#goOffline(err);
+      }
+    });
+  }
+
+  /** Starts a new segment at the log end (the active one is kept unless empty). */
+  roll(): Promise<void> {
+    return this.#exclusive(() => this.#roll(this.#logEndOffset));
+  }
+
+  /**
+   * Reads stored batches from `fetchOffset`. Throws OffsetOutOfRangeError outside
+   * [logStartOffset, logEndOffset], CorruptLogError when the first batch to serve fails its
+   * CRC (later corrupt batches just end the result early).
+   */
+  async read(fetchOffset: number, options: ReadOptions): Promise<FetchDataInfo> {
+    this.#checkUsable();
+    const logEnd = this.#logEndOffset;
+    const upper = options.isolation === 'high_watermark' ? this.#highWatermark
+      : options.isolation === 'committed' ? this.#lastStableOffset : logEnd;
+    const info: FetchDataInfo = {
+      records: Buffer.alloc(0),
+      fetchOffset,
+      nextOffset: fetchOffset,
+      logStartOffset: this.#logStartOffset,
+      logEndOffset: logEnd,
+      highWatermark: this.#highWatermark,
+      lastStableOffset: this.#lastStableOffset,
+    };
+    if (fetchOffset < this.#logStartOffset || fetchOffset > logEnd) {
+      throw new OffsetOutOfRangeError(`offset ${fetchOffset} outside [${this.#logStartOffset}, ${logEnd}] of ${this.topic}-${this.partition}`);
+    }
+    if (fetchOffset >= upper) return info;
+    const segments = this.#segments;
+    let i = Math.max(0, floorSegment(segments, fetchOffset));
+    for (; i < segments.length; i++) {
+      const seg = segments[i]!;
+      let result;
+      try {
+        result = await seg.read(Math.max(fetchOffset, seg.baseOffset), options.maxBytes, upper, options.minOneMessage ?? true);
+      } catch (err) {
+        if (err instanceof StorageError) throw err;
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new OffsetOutOfRangeError(`offset ${fetchOffset} was deleted by retention while being read`);
+        }
+        throw storageErrorFrom(err, `read of ${this.topic}-${this.partition}`);
+      }
+      if (result !== null) {
+        info.records = result.records;
+        info.nextOffset = result.nextOffset;
+        return info;
+      }
+    }
+    return info;
+  }
+
+  /**
+   * ListOffsets by timestamp: the first batch whose maxTimestamp >= `timestamp`, as
+   * (its base offset, its max timestamp), or null when no batch is that late. Batch
+   * granularity: see DESIGN.md.
+   */
+  async fetchOffsetByTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    this.#checkUsable();
+    for (const seg of this.#segments) {
+      if (seg !== this.activeSegment && (await seg.maxTimestamp()) < timestamp) continue;
+      const b = await seg.findBatchByTimestamp(timestamp);
+      if (b !== null && b.lastOffset >= this.#logStartOffset) {
+        return { offset: Math.max(b.baseOffset, this.#logStartOffset), timestamp: b.maxTimestamp };
+      }
+    }
+    return null;
+  }
+
+  /** Offset with the largest timestamp (ListOffsets -3, KIP-734). */
+  async maxTimestampAndOffset(): Promise<{ offset: number; timestamp: number } | null> {
+    let best: { offset: number; timestamp: number } | null = null;
+    for (const seg of this.#segments) {
+      await seg.forEachBatch((b) => {
+        if (best === null || b.maxTimestamp > best.timestamp) best = { offset: b.baseOffset, timestamp: b.maxTimestamp };
+      });
+    }
+    return best;
+  }
+
+  /** Serialises retention, DeleteRecords and cleaner swaps with each other (not with appends). */
+  maintenance<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#maintenance.then(fn, fn);
+    this.#maintenance = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * DeleteRecords: moves logStartOffset up to `offset` (at most the high watermark) and
+   * deletes segments wholly below it. Returns the new log start offset.
+   */
+  deleteRecordsTo(offset: number): Promise<number> {
+    return this.maintenance(async () => {
+      this.#checkUsable();
+      if (offset > this.#highWatermark) {
+        throw new OffsetOutOfRangeError(`cannot delete records to ${offset}, above the high watermark ${this.#highWatermark}`);
+      }
+      if (offset > this.#logStartOffset) {
+        this.#logStartOffset = offset;
+        this.#ctx.logger.info({ log: this.dir, logStartOffset: offset }, 'log start offset moved by DeleteRecords');
+      }
+      await this.#deleteSegmentsBelowLogStart();
+      return this.#logStartOffset;
+    });
+  }
+
+  async #deleteSegmentsBelowLogStart(): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const segments = this.#segments;
+      let n = 0;
+      while (n < segments.length - 1 && segments[n + 1]!.baseOffset <= this.#logStartOffset) n++;
+      if (n > 0) {
+        await this.#deleteSegments(n);
+        deleted += n;
+      } else if (segments.length === 1 && this.#logStartOffset >= this.#logEndOffset && this.activeSegment.size > 0) {
+        // Everything is below the log start: roll so the old active segment can go.
+        await this.roll();
+      } else {
+        return deleted;
+      }
+    }
+  }
+
+  /**
+   * Retention (cleanup.policy includes delete): removes the oldest segments past
+   * retention.ms or beyond retention.bytes, and any wholly below logStartOffset. The
+   * active segment is rolled first when it has to go too. Returns segments deleted.
+   */
+  deleteOldSegments(): Promise<number> {
+    return this.maintenance(async () => {
+      if (this.#offline !== null || this.#closed) return 0;
+      let deleted = await this.#deleteSegmentsBelowLogStart();
+      if (!this.#config.cleanupPolicy.includes('delete')) return deleted;
+      const now = this.#ctx.clock.now();
+      let count = 0;
+      let segments = this.#segments;
+      let excess = this.#config.retentionBytes >= 0 ? this.size - this.#config.retentionBytes : -1;
+      for (const seg of segments) {
+        if (seg.size === 0) break;
+        let expired = false;
+        if (this.#config.retentionMs >= 0) {
+          let ts = await seg.maxTimestamp();
+          if (ts < 0) ts = (await this.#ctx.fs.stat(seg.path))?.mtimeMs ?? now;
+          expired = now - ts > this.#config.retentionMs;
+        }
+        const overSize = excess >= 0 && excess >= seg.size;
+        if (!expired && !overSize) break;
+        excess -= seg.size;
+        count++;
+      }
+      if (count === 0) return deleted;
+      if (count === segments.length) {
+        await this.roll();
+        segments = this.#segments;
+      }
+      const upTo = segments[count]!.baseOffset;
+      if (upTo > this.#logStartOffset) this.#logStartOffset = Math.min(upTo, this.#logEndOffset);
+      if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
+      if (this.#lastStableOffset < this.#logStartOffset) this.#lastStableOffset = this.#logStartOffset;
+      deleted += await this.#deleteSegmentsBelowLogStart();
+      return deleted;
+    });
+  }
+
+  /** Removes the first `n` segments: out of the list at once, renamed `.deleted`, unlinked after file.delete.delay.ms. */
+  async #deleteSegments(n: number): Promise<void> {
+    if (n <= 0) return;
+    const doomed = this.#segments.slice(0, n);
+    this.#segments = this.#segments.slice(n);
+    const first = this.#segments[0]!.baseOffset;
+    if (this.#logStartOffset < first) this.#logStartOffset = first;
+    if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
+    if (this.#lastStableOffset < this.#logStartOffset) this.#lastStableOffset = this.#logStartOffset;
+    for (const seg of doomed) {
+      this.#ctx.logger.info({ segment: seg.path, bytes: seg.size }, 'deleting segment');
+      await seg.changeSuffix(DELETED_FILE_SUFFIX);
+      this.#scheduleDelete(seg);
+    }
+  }
+
+  #scheduleDelete(seg: LogSegment): void {
+    this.#pendingDeletes.add(seg);
+    const cancel = this.#ctx.clock.schedule(this.#config.fileDeleteDelayMs, () => {
+      this.#cancelDeletes.delete(cancel);
+      this.#pendingDeletes.delete(seg);
+      seg.deleteFiles().catch((err: unknown) => {
+        this.#ctx.logger.warn({ segment: seg.path, err: String(err) }, 'could not delete segment files');
+      });
+    });
+    this.#cancelDeletes.add(cancel);
+  }
+
+  /**
+   * LogCleaner's swap: `cleaned` (a new segment, already written and fsynced under the
+   * `.swap` name) replaces the segment with the same base offset. Appends continue.
+   */
+  async replaceSegment(cleaned: LogSegment): Promise<void> {
+    const i = this.#segments.findIndex((s) => s.baseOffset === cleaned.baseOffset);
+    if (i < 0 || i === this.#segments.length - 1) {
+      await cleaned.deleteFiles();
+      return;
+    }
+    const old = this.#segments[i]!;
+    await old.changeSuffix(DELETED_FILE_SUFFIX);
+    await cleaned.changeSuffix('');
+    await this.#ctx.fs.syncDir(this.dir);
+    const next = this.#segments.slice();
+    next[i] = cleaned;
+    this.#segments = next;
+    this.#scheduleDelete(old);
+  }
+
+  /** Follower truncation: removes every batch at or after `offset`. */
+  truncateTo(offset: number): Promise<void> {
+    return this.#exclusive(async () => {
+      if (offset >= this.#logEndOffset) return;
+      const keep = this.#segments.filter((s, i) => i === 0 || s.baseOffset < offset);
+      const drop = this.#segments.filter((s, i) => i !== 0 && s.baseOffset >= offset);
+      this.#segments = keep;
+      for (const d of drop) await d.deleteFiles();
+      const active = this.activeSegment;
+      active.pin();
+      await active.truncateTo(offset);
+      this.#logEndOffset = await active.nextOffset();
+      this.#recoveryPoint = Math.min(this.#recoveryPoint, this.#logEndOffset);
+      this.updateHighWatermark(this.#highWatermark);
+    });
+  }
+
+  /** Flushes and closes: the caller (LogManager) writes checkpoints and the clean-shutdown marker. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#offline === null) await this.flush();
+    await this.#exclusive(async () => {
+      this.#closed = true;
+    });
+    await this.#inactiveFlushes;
+    this.#cancelFlushTimer?.();
+    for (const cancel of this.#cancelDeletes) cancel();
+    for (const seg of this.#pendingDeletes) await seg.deleteFiles().catch(() => undefined);
+    for (const seg of this.#segments) {
+      if (this.#offline === null) await seg.persistIndexes(true);
+      await seg.close();
+    }
+  }
+
+  /** Deletes the whole log directory (topic deletion). */
+  async delete(): Promise<void> {
+    this.#cancelFlushTimer?.();
+    this.#closed = true;
+    for (const cancel of this.#cancelDeletes) cancel();
+    for (const seg of [...this.#segments, ...this.#pendingDeletes]) await seg.deleteFiles().catch(() => undefined);
+    await this.#ctx.fs.rmdir(this.dir);
+  }
+}
