@@ -530,7 +530,13 @@ export class LogSegment {
   /** The segment stops taking appends: flush data and indexes, let index memory be evicted. */
   async onBecomeInactive(): Promise<void> {
     await this.flush();
-    await this.persistIndexes(true);
+    try {
+      await this.persistIndexes(true);
+    } catch (err) {
+      // Indexes can always be rebuilt from the log, so a full disk here is not fatal: the
+      // index stays dirty (resident) and close() tries again; a later load rebuilds it.
+      this.#ctx.logger.warn({ segment: this.path, err: String(err) }, 'could not write indexes of an inactive segment');
+    }
     this.#pinned = false;
     this.#ctx.indexPool.touch(this.#indexMemory);
   }
