@@ -131,16 +131,15 @@ export class FaultInjectingFs implements StorageFs {
       if (this.#files.has(path)) throw fsError('EEXIST', 'open', path);
       this.#files.set(path, { data: Buffer.alloc(0), length: 0, syncedLength: 0, mtimeMs: this.#now() });
     }
-    this.#file(path, 'open');
+    const file = this.#file(path, 'open');
     this.openHandles++;
     this.maxOpenHandles = Math.max(this.maxOpenHandles, this.openHandles);
-    return new MemFileHandle(this, path, this.#generation, mode === 'read');
+    return new MemFileHandle(this, path, file, this.#generation, mode === 'read');
   }
 
-  /** @internal used by MemFileHandle */
-  handleFile(path: string, generation: number, syscall: string): MemFile {
+  /** @internal used by MemFileHandle: a handle outlives renames and unlinks of its file, not a crash. */
+  checkHandle(path: string, generation: number, syscall: string): void {
     if (generation !== this.#generation) throw fsError('EBADF', syscall, path);
-    return this.#file(path, syscall);
   }
 
   /** @internal */
@@ -264,20 +263,23 @@ export class FaultInjectingFs implements StorageFs {
 class MemFileHandle implements StorageFileHandle {
   #fs: FaultInjectingFs;
   #path: string;
+  #file: MemFile;
   #generation: number;
   #readOnly: boolean;
   #closed = false;
 
-  constructor(fs: FaultInjectingFs, path: string, generation: number, readOnly: boolean) {
+  constructor(fs: FaultInjectingFs, path: string, file: MemFile, generation: number, readOnly: boolean) {
     this.#fs = fs;
     this.#path = path;
+    this.#file = file;
     this.#generation = generation;
     this.#readOnly = readOnly;
   }
 
   #f(syscall: string): MemFile {
     if (this.#closed) throw fsError('EBADF', syscall, this.#path);
-    return this.#fs.handleFile(this.#path, this.#generation, syscall);
+    this.#fs.checkHandle(this.#path, this.#generation, syscall);
+    return this.#file;
   }
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {

@@ -145,7 +145,8 @@ export class UnifiedLog {
   #logStartOffset: number;
   #logEndOffset: number;
   #highWatermark: number;
-  #lastStableOffset: number;
+  /** Set by the transaction layer while a transaction is open; null means "= high watermark". */
+  #firstUnstableOffset: number | null = null;
   #recoveryPoint: number;
   #unflushedMessages = 0;
   #lastFlushMs: number;
@@ -170,7 +171,6 @@ export class UnifiedLog {
     this.#logStartOffset = Math.min(Math.max(opts.logStartOffset, segments[0]!.baseOffset), logEndOffset);
     this.#recoveryPoint = Math.min(opts.recoveryPoint, logEndOffset);
     this.#highWatermark = Math.max(this.#logStartOffset, Math.min(opts.highWatermark ?? logEndOffset, logEndOffset));
-    this.#lastStableOffset = this.#highWatermark;
     this.#lastFlushMs = ctx.clock.now();
   }
 
@@ -272,7 +272,8 @@ export class UnifiedLog {
   }
 
   get lastStableOffset(): number {
-    return this.#lastStableOffset;
+    const hw = this.#highWatermark;
+    return this.#firstUnstableOffset === null ? hw : Math.max(this.#logStartOffset, Math.min(this.#firstUnstableOffset, hw));
   }
 
   /** Offsets below this are fsynced: recovery after a crash starts here. */
@@ -302,13 +303,15 @@ export class UnifiedLog {
   /** Replication moves the high watermark; it stays within [logStartOffset, logEndOffset]. */
   updateHighWatermark(offset: number): number {
     this.#highWatermark = Math.max(this.#logStartOffset, Math.min(offset, this.#logEndOffset));
-    if (this.#lastStableOffset > this.#highWatermark) this.#lastStableOffset = this.#highWatermark;
     return this.#highWatermark;
   }
 
-  /** Transactions move the last stable offset (first offset of the oldest open transaction). */
-  updateLastStableOffset(offset: number): void {
-    this.#lastStableOffset = Math.max(this.#logStartOffset, Math.min(offset, this.#highWatermark));
+  /**
+   * The transaction layer reports the first offset of the oldest open transaction, or null
+   * when none is open; lastStableOffset is that bounded by the high watermark.
+   */
+  updateFirstUnstableOffset(offset: number | null): void {
+    this.#firstUnstableOffset = offset;
   }
 
   #checkUsable(): void {
@@ -591,7 +594,7 @@ export class UnifiedLog {
     this.#checkUsable();
     const logEnd = this.#logEndOffset;
     const upper = options.isolation === 'high_watermark' ? this.#highWatermark
-      : options.isolation === 'committed' ? this.#lastStableOffset : logEnd;
+      : options.isolation === 'committed' ? this.lastStableOffset : logEnd;
     const info: FetchDataInfo = {
       records: Buffer.alloc(0),
       fetchOffset,
@@ -599,7 +602,7 @@ export class UnifiedLog {
       logStartOffset: this.#logStartOffset,
       logEndOffset: logEnd,
       highWatermark: this.#highWatermark,
-      lastStableOffset: this.#lastStableOffset,
+      lastStableOffset: this.lastStableOffset,
     };
     if (fetchOffset < this.#logStartOffset || fetchOffset > logEnd) {
       throw new OffsetOutOfRangeError(`offset ${fetchOffset} outside [${this.#logStartOffset}, ${logEnd}] of ${this.topic}-${this.partition}`);
@@ -735,7 +738,6 @@ export class UnifiedLog {
       const upTo = segments[count]!.baseOffset;
       if (upTo > this.#logStartOffset) this.#logStartOffset = Math.min(upTo, this.#logEndOffset);
       if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
-      if (this.#lastStableOffset < this.#logStartOffset) this.#lastStableOffset = this.#logStartOffset;
       deleted += await this.#deleteSegmentsBelowLogStart();
       return deleted;
     });
@@ -749,7 +751,6 @@ export class UnifiedLog {
     const first = this.#segments[0]!.baseOffset;
     if (this.#logStartOffset < first) this.#logStartOffset = first;
     if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
-    if (this.#lastStableOffset < this.#logStartOffset) this.#lastStableOffset = this.#logStartOffset;
     for (const seg of doomed) {
       this.#ctx.logger.info({ segment: seg.path, bytes: seg.size }, 'deleting segment');
       await seg.changeSuffix(DELETED_FILE_SUFFIX);
