@@ -151,7 +151,8 @@ export function parseMessage(file: string, text: string): MessageSpec {
   const structs: StructSpec[] = [];
   const byName = new Map<string, StructSpec>();
   const prefix = raw.name;
-  const structTypeName = (n: string): string => (n === raw.name ? n : prefix + n);
+  // Nested structs are exported flat, so they carry the message name unless they already start with it.
+  const structTypeName = (n: string): string => (n.startsWith(raw.name) ? n : prefix + n);
 
   const commons = new Map<string, { name: string; versions?: string; fields: RawField[] }>();
   for (const c of raw.commonStructs ?? []) commons.set(c.name, c);

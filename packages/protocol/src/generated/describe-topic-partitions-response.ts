@@ -21,14 +21,14 @@ export interface DescribeTopicPartitionsResponse {
   /** ThrottleTimeMs: int32, versions 0+. */
   throttleTimeMs: number;
   /** Topics: []DescribeTopicPartitionsResponseTopic, versions 0+. */
-  topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
+  topics: DescribeTopicPartitionsResponseTopic[];
   /** NextCursor: Cursor, versions 0+; nullable 0+; default null. */
   nextCursor: DescribeTopicPartitionsResponseCursor | null;
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export interface DescribeTopicPartitionsResponseTopic {
   /** ErrorCode: int16, versions 0+. */
   errorCode: number;
   /** Name: string, versions 0+; nullable 0+; map key; topicName. */
@@ -38,14 +38,14 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseT
   /** IsInternal: bool, versions 0+; default false. */
   isInternal: boolean;
   /** Partitions: []DescribeTopicPartitionsResponsePartition, versions 0+. */
-  partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[];
+  partitions: DescribeTopicPartitionsResponsePartition[];
   /** TopicAuthorizedOperations: int32, versions 0+; default -2147483648. */
   topicAuthorizedOperations: number;
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export interface DescribeTopicPartitionsResponsePartition {
   /** ErrorCode: int16, versions 0+. */
   errorCode: number;
   /** PartitionIndex: int32, versions 0+. */
@@ -88,10 +88,10 @@ function defaultDescribeTopicPartitionsResponse(): DescribeTopicPartitionsRespon
 function readDescribeTopicPartitionsResponse(r: Reader, v: number): DescribeTopicPartitionsResponse {
   checkVersion('DescribeTopicPartitionsResponse', v, 0, 0);
   let throttleTimeMs: number = 0;
-  let topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[] = [];
+  let topics: DescribeTopicPartitionsResponseTopic[] = [];
   let nextCursor: DescribeTopicPartitionsResponseCursor | null = null;
   throttleTimeMs = r.int32();
-  topics = readArray(r, true, 1, (r) => readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r, v));
+  topics = readArray(r, true, 1, (r) => readDescribeTopicPartitionsResponseTopic(r, v));
   nextCursor = (r.int8() < 0 ? null : readDescribeTopicPartitionsResponseCursor(r, v));
   const unknownTaggedFields = readTaggedFields(r, () => false);
   const o: DescribeTopicPartitionsResponse = { throttleTimeMs, topics, nextCursor };
@@ -105,31 +105,31 @@ function writeDescribeTopicPartitionsResponse(w: Writer, v: number, o: Input<Des
   const topics = o.topics ?? NO_ITEMS;
   const nextCursor = o.nextCursor === undefined ? null : o.nextCursor;
   w.int32(throttleTimeMs);
-  writeArray(w, true, topics, (w, e) => { writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, v, e); });
+  writeArray(w, true, topics, (w, e) => { writeDescribeTopicPartitionsResponseTopic(w, v, e); });
   if (nextCursor === null) { w.int8(-1); } else { w.int8(1); writeDescribeTopicPartitionsResponseCursor(w, v, nextCursor); }
   writeTaggedFields(w, undefined, o.unknownTaggedFields);
 }
 
-function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r: Reader, v: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+function readDescribeTopicPartitionsResponseTopic(r: Reader, v: number): DescribeTopicPartitionsResponseTopic {
   let errorCode: number = 0;
   let name: string | null = "";
   let topicId: Uuid = ZERO_UUID;
   let isInternal: boolean = false;
-  let partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[] = [];
+  let partitions: DescribeTopicPartitionsResponsePartition[] = [];
   let topicAuthorizedOperations: number = -2147483648;
   errorCode = r.int16();
   name = r.nullableCompactString();
   topicId = r.uuid();
   isInternal = r.bool();
-  partitions = readArray(r, true, 1, (r) => readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r, v));
+  partitions = readArray(r, true, 1, (r) => readDescribeTopicPartitionsResponsePartition(r, v));
   topicAuthorizedOperations = r.int32();
   const unknownTaggedFields = readTaggedFields(r, () => false);
-  const o: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic = { errorCode, name, topicId, isInternal, partitions, topicAuthorizedOperations };
+  const o: DescribeTopicPartitionsResponseTopic = { errorCode, name, topicId, isInternal, partitions, topicAuthorizedOperations };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, v: number, o: Input<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic>): void {
+function writeDescribeTopicPartitionsResponseTopic(w: Writer, v: number, o: Input<DescribeTopicPartitionsResponseTopic>): void {
   const errorCode = o.errorCode ?? 0;
   const name = o.name === undefined ? "" : o.name;
   const topicId = o.topicId ?? ZERO_UUID;
@@ -140,12 +140,12 @@ function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopi
   w.nullableCompactString(name);
   w.uuid(topicId);
   w.bool(isInternal);
-  writeArray(w, true, partitions, (w, e) => { writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w, v, e); });
+  writeArray(w, true, partitions, (w, e) => { writeDescribeTopicPartitionsResponsePartition(w, v, e); });
   w.int32(topicAuthorizedOperations);
   writeTaggedFields(w, undefined, o.unknownTaggedFields);
 }
 
-function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r: Reader, _v: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+function readDescribeTopicPartitionsResponsePartition(r: Reader, _v: number): DescribeTopicPartitionsResponsePartition {
   let errorCode: number = 0;
   let partitionIndex: number = 0;
   let leaderId: number = 0;
@@ -165,12 +165,12 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseParti
   lastKnownElr = readNullableArray(r, true, 4, (r) => r.int32());
   offlineReplicas = readArray(r, true, 4, (r) => r.int32());
   const unknownTaggedFields = readTaggedFields(r, () => false);
-  const o: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition = { errorCode, partitionIndex, leaderId, leaderEpoch, replicaNodes, isrNodes, eligibleLeaderReplicas, lastKnownElr, offlineReplicas };
+  const o: DescribeTopicPartitionsResponsePartition = { errorCode, partitionIndex, leaderId, leaderEpoch, replicaNodes, isrNodes, eligibleLeaderReplicas, lastKnownElr, offlineReplicas };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w: Writer, _v: number, o: Input<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition>): void {
+function writeDescribeTopicPartitionsResponsePartition(w: Writer, _v: number, o: Input<DescribeTopicPartitionsResponsePartition>): void {
   const errorCode = o.errorCode ?? 0;
   const partitionIndex = o.partitionIndex ?? 0;
   const leaderId = o.leaderId ?? 0;

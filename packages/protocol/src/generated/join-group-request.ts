@@ -33,14 +33,14 @@ export interface JoinGroupRequest {
   /** ProtocolType: string, versions 0+. */
   protocolType: string;
   /** Protocols: []JoinGroupRequestProtocol, versions 0+. */
-  protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+  protocols: JoinGroupRequestProtocol[];
   /** Reason: string, versions 8+; nullable 8+; default null. */
   reason: string | null;
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface JoinGroupRequestJoinGroupRequestProtocol {
+export interface JoinGroupRequestProtocol {
   /** Name: string, versions 0+; map key. */
   name: string;
   /** Metadata: bytes, versions 0+. */
@@ -70,7 +70,7 @@ function readJoinGroupRequest(r: Reader, v: number): JoinGroupRequest {
   let memberId: string = "";
   let groupInstanceId: string | null = null;
   let protocolType: string = "";
-  let protocols: JoinGroupRequestJoinGroupRequestProtocol[] = [];
+  let protocols: JoinGroupRequestProtocol[] = [];
   let reason: string | null = null;
   groupId = (v >= 6 ? r.compactString() : r.string());
   sessionTimeoutMs = r.int32();
@@ -78,7 +78,7 @@ function readJoinGroupRequest(r: Reader, v: number): JoinGroupRequest {
   memberId = (v >= 6 ? r.compactString() : r.string());
   if (v >= 5) groupInstanceId = (v >= 6 ? r.nullableCompactString() : r.nullableString());
   protocolType = (v >= 6 ? r.compactString() : r.string());
-  protocols = readArray(r, v >= 6, 1, (r) => readJoinGroupRequestJoinGroupRequestProtocol(r, v));
+  protocols = readArray(r, v >= 6, 1, (r) => readJoinGroupRequestProtocol(r, v));
   if (v >= 8) reason = r.nullableCompactString();
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
   const o: JoinGroupRequest = { groupId, sessionTimeoutMs, rebalanceTimeoutMs, memberId, groupInstanceId, protocolType, protocols, reason };
@@ -107,7 +107,7 @@ function writeJoinGroupRequest(w: Writer, v: number, o: Input<JoinGroupRequest>)
   }
   if (!(v >= 5) && !(groupInstanceId === null)) throw notRepresentable('JoinGroupRequest.GroupInstanceId', v);
   if (v >= 6) { w.compactString(protocolType); } else { w.string(protocolType); }
-  writeArray(w, v >= 6, protocols, (w, e) => { writeJoinGroupRequestJoinGroupRequestProtocol(w, v, e); });
+  writeArray(w, v >= 6, protocols, (w, e) => { writeJoinGroupRequestProtocol(w, v, e); });
   if (v >= 8) {
     w.nullableCompactString(reason);
   }
@@ -116,18 +116,18 @@ function writeJoinGroupRequest(w: Writer, v: number, o: Input<JoinGroupRequest>)
   }
 }
 
-function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, v: number): JoinGroupRequestJoinGroupRequestProtocol {
+function readJoinGroupRequestProtocol(r: Reader, v: number): JoinGroupRequestProtocol {
   let name: string = "";
   let metadata: Buffer = EMPTY_BUFFER;
   name = (v >= 6 ? r.compactString() : r.string());
   metadata = (v >= 6 ? r.compactBytes() : r.bytes());
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
-  const o: JoinGroupRequestJoinGroupRequestProtocol = { name, metadata };
+  const o: JoinGroupRequestProtocol = { name, metadata };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, v: number, o: Input<JoinGroupRequestJoinGroupRequestProtocol>): void {
+function writeJoinGroupRequestProtocol(w: Writer, v: number, o: Input<JoinGroupRequestProtocol>): void {
   const name = o.name ?? "";
   const metadata = o.metadata ?? EMPTY_BUFFER;
   if (v >= 6) { w.compactString(name); } else { w.string(name); }

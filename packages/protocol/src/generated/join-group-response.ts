@@ -38,12 +38,12 @@ export interface JoinGroupResponse {
   /** MemberId: string, versions 0+. */
   memberId: string;
   /** Members: []JoinGroupResponseMember, versions 0+. */
-  members: JoinGroupResponseJoinGroupResponseMember[];
+  members: JoinGroupResponseMember[];
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface JoinGroupResponseJoinGroupResponseMember {
+export interface JoinGroupResponseMember {
   /** MemberId: string, versions 0+. */
   memberId: string;
   /** GroupInstanceId: string, versions 5+; nullable 5+; default null. */
@@ -78,7 +78,7 @@ function readJoinGroupResponse(r: Reader, v: number): JoinGroupResponse {
   let leader: string = "";
   let skipAssignment: boolean = false;
   let memberId: string = "";
-  let members: JoinGroupResponseJoinGroupResponseMember[] = [];
+  let members: JoinGroupResponseMember[] = [];
   if (v >= 2) throttleTimeMs = r.int32();
   errorCode = r.int16();
   generationId = r.int32();
@@ -87,7 +87,7 @@ function readJoinGroupResponse(r: Reader, v: number): JoinGroupResponse {
   leader = (v >= 6 ? r.compactString() : r.string());
   if (v >= 9) skipAssignment = r.bool();
   memberId = (v >= 6 ? r.compactString() : r.string());
-  members = readArray(r, v >= 6, 1, (r) => readJoinGroupResponseJoinGroupResponseMember(r, v));
+  members = readArray(r, v >= 6, 1, (r) => readJoinGroupResponseMember(r, v));
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
   const o: JoinGroupResponse = { throttleTimeMs, errorCode, generationId, protocolType, protocolName, leader, skipAssignment, memberId, members };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
@@ -121,13 +121,13 @@ function writeJoinGroupResponse(w: Writer, v: number, o: Input<JoinGroupResponse
   }
   if (!(v >= 9) && !(skipAssignment === false)) throw notRepresentable('JoinGroupResponse.SkipAssignment', v);
   if (v >= 6) { w.compactString(memberId); } else { w.string(memberId); }
-  writeArray(w, v >= 6, members, (w, e) => { writeJoinGroupResponseJoinGroupResponseMember(w, v, e); });
+  writeArray(w, v >= 6, members, (w, e) => { writeJoinGroupResponseMember(w, v, e); });
   if (v >= 6) {
     writeTaggedFields(w, undefined, o.unknownTaggedFields);
   }
 }
 
-function readJoinGroupResponseJoinGroupResponseMember(r: Reader, v: number): JoinGroupResponseJoinGroupResponseMember {
+function readJoinGroupResponseMember(r: Reader, v: number): JoinGroupResponseMember {
   let memberId: string = "";
   let groupInstanceId: string | null = null;
   let metadata: Buffer = EMPTY_BUFFER;
@@ -135,12 +135,12 @@ function readJoinGroupResponseJoinGroupResponseMember(r: Reader, v: number): Joi
   if (v >= 5) groupInstanceId = (v >= 6 ? r.nullableCompactString() : r.nullableString());
   metadata = (v >= 6 ? r.compactBytes() : r.bytes());
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
-  const o: JoinGroupResponseJoinGroupResponseMember = { memberId, groupInstanceId, metadata };
+  const o: JoinGroupResponseMember = { memberId, groupInstanceId, metadata };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeJoinGroupResponseJoinGroupResponseMember(w: Writer, v: number, o: Input<JoinGroupResponseJoinGroupResponseMember>): void {
+function writeJoinGroupResponseMember(w: Writer, v: number, o: Input<JoinGroupResponseMember>): void {
   const memberId = o.memberId ?? "";
   const groupInstanceId = o.groupInstanceId === undefined ? null : o.groupInstanceId;
   const metadata = o.metadata ?? EMPTY_BUFFER;

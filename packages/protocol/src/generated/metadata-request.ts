@@ -21,7 +21,7 @@ import {
 
 export interface MetadataRequest {
   /** Topics: []MetadataRequestTopic, versions 0+; nullable 1+. */
-  topics: MetadataRequestMetadataRequestTopic[] | null;
+  topics: MetadataRequestTopic[] | null;
   /** AllowAutoTopicCreation: bool, versions 4+; default true. */
   allowAutoTopicCreation: boolean;
   /** IncludeClusterAuthorizedOperations: bool, versions 8-10. */
@@ -32,7 +32,7 @@ export interface MetadataRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface MetadataRequestMetadataRequestTopic {
+export interface MetadataRequestTopic {
   /** TopicId: uuid, versions 10+. */
   topicId: Uuid;
   /** Name: string, versions 0+; nullable 10+; topicName. */
@@ -52,11 +52,11 @@ function defaultMetadataRequest(): MetadataRequest {
 
 function readMetadataRequest(r: Reader, v: number): MetadataRequest {
   checkVersion('MetadataRequest', v, 0, 12);
-  let topics: MetadataRequestMetadataRequestTopic[] | null = [];
+  let topics: MetadataRequestTopic[] | null = [];
   let allowAutoTopicCreation: boolean = true;
   let includeClusterAuthorizedOperations: boolean = false;
   let includeTopicAuthorizedOperations: boolean = false;
-  topics = (v >= 1 ? readNullableArray(r, v >= 9, 1, (r) => readMetadataRequestMetadataRequestTopic(r, v)) : readArray(r, v >= 9, 1, (r) => readMetadataRequestMetadataRequestTopic(r, v)));
+  topics = (v >= 1 ? readNullableArray(r, v >= 9, 1, (r) => readMetadataRequestTopic(r, v)) : readArray(r, v >= 9, 1, (r) => readMetadataRequestTopic(r, v)));
   if (v >= 4) allowAutoTopicCreation = r.bool();
   if (v >= 8 && v <= 10) includeClusterAuthorizedOperations = r.bool();
   if (v >= 8) includeTopicAuthorizedOperations = r.bool();
@@ -73,7 +73,7 @@ function writeMetadataRequest(w: Writer, v: number, o: Input<MetadataRequest>): 
   const includeClusterAuthorizedOperations = o.includeClusterAuthorizedOperations ?? false;
   const includeTopicAuthorizedOperations = o.includeTopicAuthorizedOperations ?? false;
   if (topics === null && !(v >= 1)) throw nullNotAllowed('MetadataRequest.Topics', v);
-  writeArray(w, v >= 9, topics, (w, e) => { writeMetadataRequestMetadataRequestTopic(w, v, e); });
+  writeArray(w, v >= 9, topics, (w, e) => { writeMetadataRequestTopic(w, v, e); });
   if (v >= 4) {
     w.bool(allowAutoTopicCreation);
   }
@@ -91,18 +91,18 @@ function writeMetadataRequest(w: Writer, v: number, o: Input<MetadataRequest>): 
   }
 }
 
-function readMetadataRequestMetadataRequestTopic(r: Reader, v: number): MetadataRequestMetadataRequestTopic {
+function readMetadataRequestTopic(r: Reader, v: number): MetadataRequestTopic {
   let topicId: Uuid = ZERO_UUID;
   let name: string | null = "";
   if (v >= 10) topicId = r.uuid();
   name = (v >= 9 ? (v >= 10 ? r.nullableCompactString() : r.compactString()) : (v >= 10 ? r.nullableString() : r.string()));
   const unknownTaggedFields = v >= 9 ? readTaggedFields(r, () => false) : undefined;
-  const o: MetadataRequestMetadataRequestTopic = { topicId, name };
+  const o: MetadataRequestTopic = { topicId, name };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeMetadataRequestMetadataRequestTopic(w: Writer, v: number, o: Input<MetadataRequestMetadataRequestTopic>): void {
+function writeMetadataRequestTopic(w: Writer, v: number, o: Input<MetadataRequestTopic>): void {
   const topicId = o.topicId ?? ZERO_UUID;
   const name = o.name === undefined ? "" : o.name;
   if (v >= 10) {

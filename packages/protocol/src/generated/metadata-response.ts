@@ -22,20 +22,20 @@ export interface MetadataResponse {
   /** ThrottleTimeMs: int32, versions 3+. */
   throttleTimeMs: number;
   /** Brokers: []MetadataResponseBroker, versions 0+. */
-  brokers: MetadataResponseMetadataResponseBroker[];
+  brokers: MetadataResponseBroker[];
   /** ClusterId: string, versions 2+; nullable 2+; default null. */
   clusterId: string | null;
   /** ControllerId: int32, versions 1+; default -1; brokerId. */
   controllerId: number;
   /** Topics: []MetadataResponseTopic, versions 0+. */
-  topics: MetadataResponseMetadataResponseTopic[];
+  topics: MetadataResponseTopic[];
   /** ClusterAuthorizedOperations: int32, versions 8-10; default -2147483648. */
   clusterAuthorizedOperations: number;
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface MetadataResponseMetadataResponseBroker {
+export interface MetadataResponseBroker {
   /** NodeId: int32, versions 0+; map key; brokerId. */
   nodeId: number;
   /** Host: string, versions 0+. */
@@ -48,7 +48,7 @@ export interface MetadataResponseMetadataResponseBroker {
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface MetadataResponseMetadataResponseTopic {
+export interface MetadataResponseTopic {
   /** ErrorCode: int16, versions 0+. */
   errorCode: number;
   /** Name: string, versions 0+; nullable 12+; map key; topicName. */
@@ -58,14 +58,14 @@ export interface MetadataResponseMetadataResponseTopic {
   /** IsInternal: bool, versions 1+; default false. */
   isInternal: boolean;
   /** Partitions: []MetadataResponsePartition, versions 0+. */
-  partitions: MetadataResponseMetadataResponsePartition[];
+  partitions: MetadataResponsePartition[];
   /** TopicAuthorizedOperations: int32, versions 8+; default -2147483648. */
   topicAuthorizedOperations: number;
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface MetadataResponseMetadataResponsePartition {
+export interface MetadataResponsePartition {
   /** ErrorCode: int16, versions 0+. */
   errorCode: number;
   /** PartitionIndex: int32, versions 0+. */
@@ -98,16 +98,16 @@ function defaultMetadataResponse(): MetadataResponse {
 function readMetadataResponse(r: Reader, v: number): MetadataResponse {
   checkVersion('MetadataResponse', v, 0, 12);
   let throttleTimeMs: number = 0;
-  let brokers: MetadataResponseMetadataResponseBroker[] = [];
+  let brokers: MetadataResponseBroker[] = [];
   let clusterId: string | null = null;
   let controllerId: number = -1;
-  let topics: MetadataResponseMetadataResponseTopic[] = [];
+  let topics: MetadataResponseTopic[] = [];
   let clusterAuthorizedOperations: number = -2147483648;
   if (v >= 3) throttleTimeMs = r.int32();
-  brokers = readArray(r, v >= 9, 1, (r) => readMetadataResponseMetadataResponseBroker(r, v));
+  brokers = readArray(r, v >= 9, 1, (r) => readMetadataResponseBroker(r, v));
   if (v >= 2) clusterId = (v >= 9 ? r.nullableCompactString() : r.nullableString());
   if (v >= 1) controllerId = r.int32();
-  topics = readArray(r, v >= 9, 1, (r) => readMetadataResponseMetadataResponseTopic(r, v));
+  topics = readArray(r, v >= 9, 1, (r) => readMetadataResponseTopic(r, v));
   if (v >= 8 && v <= 10) clusterAuthorizedOperations = r.int32();
   const unknownTaggedFields = v >= 9 ? readTaggedFields(r, () => false) : undefined;
   const o: MetadataResponse = { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations };
@@ -126,14 +126,14 @@ function writeMetadataResponse(w: Writer, v: number, o: Input<MetadataResponse>)
   if (v >= 3) {
     w.int32(throttleTimeMs);
   }
-  writeArray(w, v >= 9, brokers, (w, e) => { writeMetadataResponseMetadataResponseBroker(w, v, e); });
+  writeArray(w, v >= 9, brokers, (w, e) => { writeMetadataResponseBroker(w, v, e); });
   if (v >= 2) {
     if (v >= 9) { w.nullableCompactString(clusterId); } else { w.nullableString(clusterId); }
   }
   if (v >= 1) {
     w.int32(controllerId);
   }
-  writeArray(w, v >= 9, topics, (w, e) => { writeMetadataResponseMetadataResponseTopic(w, v, e); });
+  writeArray(w, v >= 9, topics, (w, e) => { writeMetadataResponseTopic(w, v, e); });
   if (v >= 8 && v <= 10) {
     w.int32(clusterAuthorizedOperations);
   }
@@ -143,7 +143,7 @@ function writeMetadataResponse(w: Writer, v: number, o: Input<MetadataResponse>)
   }
 }
 
-function readMetadataResponseMetadataResponseBroker(r: Reader, v: number): MetadataResponseMetadataResponseBroker {
+function readMetadataResponseBroker(r: Reader, v: number): MetadataResponseBroker {
   let nodeId: number = 0;
   let host: string = "";
   let port: number = 0;
@@ -153,12 +153,12 @@ function readMetadataResponseMetadataResponseBroker(r: Reader, v: number): Metad
   port = r.int32();
   if (v >= 1) rack = (v >= 9 ? r.nullableCompactString() : r.nullableString());
   const unknownTaggedFields = v >= 9 ? readTaggedFields(r, () => false) : undefined;
-  const o: MetadataResponseMetadataResponseBroker = { nodeId, host, port, rack };
+  const o: MetadataResponseBroker = { nodeId, host, port, rack };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeMetadataResponseMetadataResponseBroker(w: Writer, v: number, o: Input<MetadataResponseMetadataResponseBroker>): void {
+function writeMetadataResponseBroker(w: Writer, v: number, o: Input<MetadataResponseBroker>): void {
   const nodeId = o.nodeId ?? 0;
   const host = o.host ?? "";
   const port = o.port ?? 0;
@@ -174,26 +174,26 @@ function writeMetadataResponseMetadataResponseBroker(w: Writer, v: number, o: In
   }
 }
 
-function readMetadataResponseMetadataResponseTopic(r: Reader, v: number): MetadataResponseMetadataResponseTopic {
+function readMetadataResponseTopic(r: Reader, v: number): MetadataResponseTopic {
   let errorCode: number = 0;
   let name: string | null = "";
   let topicId: Uuid = ZERO_UUID;
   let isInternal: boolean = false;
-  let partitions: MetadataResponseMetadataResponsePartition[] = [];
+  let partitions: MetadataResponsePartition[] = [];
   let topicAuthorizedOperations: number = -2147483648;
   errorCode = r.int16();
   name = (v >= 9 ? (v >= 12 ? r.nullableCompactString() : r.compactString()) : (v >= 12 ? r.nullableString() : r.string()));
   if (v >= 10) topicId = r.uuid();
   if (v >= 1) isInternal = r.bool();
-  partitions = readArray(r, v >= 9, 1, (r) => readMetadataResponseMetadataResponsePartition(r, v));
+  partitions = readArray(r, v >= 9, 1, (r) => readMetadataResponsePartition(r, v));
   if (v >= 8) topicAuthorizedOperations = r.int32();
   const unknownTaggedFields = v >= 9 ? readTaggedFields(r, () => false) : undefined;
-  const o: MetadataResponseMetadataResponseTopic = { errorCode, name, topicId, isInternal, partitions, topicAuthorizedOperations };
+  const o: MetadataResponseTopic = { errorCode, name, topicId, isInternal, partitions, topicAuthorizedOperations };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeMetadataResponseMetadataResponseTopic(w: Writer, v: number, o: Input<MetadataResponseMetadataResponseTopic>): void {
+function writeMetadataResponseTopic(w: Writer, v: number, o: Input<MetadataResponseTopic>): void {
   const errorCode = o.errorCode ?? 0;
   const name = o.name === undefined ? "" : o.name;
   const topicId = o.topicId ?? ZERO_UUID;
@@ -209,7 +209,7 @@ function writeMetadataResponseMetadataResponseTopic(w: Writer, v: number, o: Inp
   if (v >= 1) {
     w.bool(isInternal);
   }
-  writeArray(w, v >= 9, partitions, (w, e) => { writeMetadataResponseMetadataResponsePartition(w, v, e); });
+  writeArray(w, v >= 9, partitions, (w, e) => { writeMetadataResponsePartition(w, v, e); });
   if (v >= 8) {
     w.int32(topicAuthorizedOperations);
   }
@@ -219,7 +219,7 @@ function writeMetadataResponseMetadataResponseTopic(w: Writer, v: number, o: Inp
   }
 }
 
-function readMetadataResponseMetadataResponsePartition(r: Reader, v: number): MetadataResponseMetadataResponsePartition {
+function readMetadataResponsePartition(r: Reader, v: number): MetadataResponsePartition {
   let errorCode: number = 0;
   let partitionIndex: number = 0;
   let leaderId: number = 0;
@@ -235,12 +235,12 @@ function readMetadataResponseMetadataResponsePartition(r: Reader, v: number): Me
   isrNodes = readArray(r, v >= 9, 4, (r) => r.int32());
   if (v >= 5) offlineReplicas = readArray(r, v >= 9, 4, (r) => r.int32());
   const unknownTaggedFields = v >= 9 ? readTaggedFields(r, () => false) : undefined;
-  const o: MetadataResponseMetadataResponsePartition = { errorCode, partitionIndex, leaderId, leaderEpoch, replicaNodes, isrNodes, offlineReplicas };
+  const o: MetadataResponsePartition = { errorCode, partitionIndex, leaderId, leaderEpoch, replicaNodes, isrNodes, offlineReplicas };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeMetadataResponseMetadataResponsePartition(w: Writer, v: number, o: Input<MetadataResponseMetadataResponsePartition>): void {
+function writeMetadataResponsePartition(w: Writer, v: number, o: Input<MetadataResponsePartition>): void {
   const errorCode = o.errorCode ?? 0;
   const partitionIndex = o.partitionIndex ?? 0;
   const leaderId = o.leaderId ?? 0;

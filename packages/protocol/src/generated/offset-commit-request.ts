@@ -28,21 +28,21 @@ export interface OffsetCommitRequest {
   /** RetentionTimeMs: int64, versions 2-4; default -1. */
   retentionTimeMs: bigint;
   /** Topics: []OffsetCommitRequestTopic, versions 0+. */
-  topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+  topics: OffsetCommitRequestTopic[];
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface OffsetCommitRequestOffsetCommitRequestTopic {
+export interface OffsetCommitRequestTopic {
   /** Name: string, versions 0+; topicName. */
   name: string;
   /** Partitions: []OffsetCommitRequestPartition, versions 0+. */
-  partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+  partitions: OffsetCommitRequestPartition[];
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface OffsetCommitRequestOffsetCommitRequestPartition {
+export interface OffsetCommitRequestPartition {
   /** PartitionIndex: int32, versions 0+. */
   partitionIndex: number;
   /** CommittedOffset: int64, versions 0+. */
@@ -75,13 +75,13 @@ function readOffsetCommitRequest(r: Reader, v: number): OffsetCommitRequest {
   let memberId: string = "";
   let groupInstanceId: string | null = null;
   let retentionTimeMs: bigint = -1n;
-  let topics: OffsetCommitRequestOffsetCommitRequestTopic[] = [];
+  let topics: OffsetCommitRequestTopic[] = [];
   groupId = (v >= 8 ? r.compactString() : r.string());
   if (v >= 1) generationIdOrMemberEpoch = r.int32();
   if (v >= 1) memberId = (v >= 8 ? r.compactString() : r.string());
   if (v >= 7) groupInstanceId = (v >= 8 ? r.nullableCompactString() : r.nullableString());
   if (v >= 2 && v <= 4) retentionTimeMs = r.int64();
-  topics = readArray(r, v >= 8, 1, (r) => readOffsetCommitRequestOffsetCommitRequestTopic(r, v));
+  topics = readArray(r, v >= 8, 1, (r) => readOffsetCommitRequestTopic(r, v));
   const unknownTaggedFields = v >= 8 ? readTaggedFields(r, () => false) : undefined;
   const o: OffsetCommitRequest = { groupId, generationIdOrMemberEpoch, memberId, groupInstanceId, retentionTimeMs, topics };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
@@ -110,34 +110,34 @@ function writeOffsetCommitRequest(w: Writer, v: number, o: Input<OffsetCommitReq
   if (v >= 2 && v <= 4) {
     w.int64(retentionTimeMs);
   }
-  writeArray(w, v >= 8, topics, (w, e) => { writeOffsetCommitRequestOffsetCommitRequestTopic(w, v, e); });
+  writeArray(w, v >= 8, topics, (w, e) => { writeOffsetCommitRequestTopic(w, v, e); });
   if (v >= 8) {
     writeTaggedFields(w, undefined, o.unknownTaggedFields);
   }
 }
 
-function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommitRequestOffsetCommitRequestTopic {
+function readOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommitRequestTopic {
   let name: string = "";
-  let partitions: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
+  let partitions: OffsetCommitRequestPartition[] = [];
   name = (v >= 8 ? r.compactString() : r.string());
-  partitions = readArray(r, v >= 8, 1, (r) => readOffsetCommitRequestOffsetCommitRequestPartition(r, v));
+  partitions = readArray(r, v >= 8, 1, (r) => readOffsetCommitRequestPartition(r, v));
   const unknownTaggedFields = v >= 8 ? readTaggedFields(r, () => false) : undefined;
-  const o: OffsetCommitRequestOffsetCommitRequestTopic = { name, partitions };
+  const o: OffsetCommitRequestTopic = { name, partitions };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: number, o: Input<OffsetCommitRequestOffsetCommitRequestTopic>): void {
+function writeOffsetCommitRequestTopic(w: Writer, v: number, o: Input<OffsetCommitRequestTopic>): void {
   const name = o.name ?? "";
   const partitions = o.partitions ?? NO_ITEMS;
   if (v >= 8) { w.compactString(name); } else { w.string(name); }
-  writeArray(w, v >= 8, partitions, (w, e) => { writeOffsetCommitRequestOffsetCommitRequestPartition(w, v, e); });
+  writeArray(w, v >= 8, partitions, (w, e) => { writeOffsetCommitRequestPartition(w, v, e); });
   if (v >= 8) {
     writeTaggedFields(w, undefined, o.unknownTaggedFields);
   }
 }
 
-function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, v: number): OffsetCommitRequestOffsetCommitRequestPartition {
+function readOffsetCommitRequestPartition(r: Reader, v: number): OffsetCommitRequestPartition {
   let partitionIndex: number = 0;
   let committedOffset: bigint = 0n;
   let committedLeaderEpoch: number = -1;
@@ -149,12 +149,12 @@ function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, v: numbe
   if (v >= 1 && v <= 1) commitTimestamp = r.int64();
   committedMetadata = (v >= 8 ? r.nullableCompactString() : r.nullableString());
   const unknownTaggedFields = v >= 8 ? readTaggedFields(r, () => false) : undefined;
-  const o: OffsetCommitRequestOffsetCommitRequestPartition = { partitionIndex, committedOffset, committedLeaderEpoch, commitTimestamp, committedMetadata };
+  const o: OffsetCommitRequestPartition = { partitionIndex, committedOffset, committedLeaderEpoch, commitTimestamp, committedMetadata };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, v: number, o: Input<OffsetCommitRequestOffsetCommitRequestPartition>): void {
+function writeOffsetCommitRequestPartition(w: Writer, v: number, o: Input<OffsetCommitRequestPartition>): void {
   const partitionIndex = o.partitionIndex ?? 0;
   const committedOffset = o.committedOffset ?? 0n;
   const committedLeaderEpoch = o.committedLeaderEpoch ?? -1;

@@ -19,21 +19,21 @@ export interface OffsetCommitResponse {
   /** ThrottleTimeMs: int32, versions 3+. */
   throttleTimeMs: number;
   /** Topics: []OffsetCommitResponseTopic, versions 0+. */
-  topics: OffsetCommitResponseOffsetCommitResponseTopic[];
+  topics: OffsetCommitResponseTopic[];
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface OffsetCommitResponseOffsetCommitResponseTopic {
+export interface OffsetCommitResponseTopic {
   /** Name: string, versions 0+; topicName. */
   name: string;
   /** Partitions: []OffsetCommitResponsePartition, versions 0+. */
-  partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
+  partitions: OffsetCommitResponsePartition[];
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface OffsetCommitResponseOffsetCommitResponsePartition {
+export interface OffsetCommitResponsePartition {
   /** PartitionIndex: int32, versions 0+. */
   partitionIndex: number;
   /** ErrorCode: int16, versions 0+. */
@@ -52,9 +52,9 @@ function defaultOffsetCommitResponse(): OffsetCommitResponse {
 function readOffsetCommitResponse(r: Reader, v: number): OffsetCommitResponse {
   checkVersion('OffsetCommitResponse', v, 0, 9);
   let throttleTimeMs: number = 0;
-  let topics: OffsetCommitResponseOffsetCommitResponseTopic[] = [];
+  let topics: OffsetCommitResponseTopic[] = [];
   if (v >= 3) throttleTimeMs = r.int32();
-  topics = readArray(r, v >= 8, 1, (r) => readOffsetCommitResponseOffsetCommitResponseTopic(r, v));
+  topics = readArray(r, v >= 8, 1, (r) => readOffsetCommitResponseTopic(r, v));
   const unknownTaggedFields = v >= 8 ? readTaggedFields(r, () => false) : undefined;
   const o: OffsetCommitResponse = { throttleTimeMs, topics };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
@@ -68,45 +68,45 @@ function writeOffsetCommitResponse(w: Writer, v: number, o: Input<OffsetCommitRe
   if (v >= 3) {
     w.int32(throttleTimeMs);
   }
-  writeArray(w, v >= 8, topics, (w, e) => { writeOffsetCommitResponseOffsetCommitResponseTopic(w, v, e); });
+  writeArray(w, v >= 8, topics, (w, e) => { writeOffsetCommitResponseTopic(w, v, e); });
   if (v >= 8) {
     writeTaggedFields(w, undefined, o.unknownTaggedFields);
   }
 }
 
-function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommitResponseOffsetCommitResponseTopic {
+function readOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommitResponseTopic {
   let name: string = "";
-  let partitions: OffsetCommitResponseOffsetCommitResponsePartition[] = [];
+  let partitions: OffsetCommitResponsePartition[] = [];
   name = (v >= 8 ? r.compactString() : r.string());
-  partitions = readArray(r, v >= 8, 1, (r) => readOffsetCommitResponseOffsetCommitResponsePartition(r, v));
+  partitions = readArray(r, v >= 8, 1, (r) => readOffsetCommitResponsePartition(r, v));
   const unknownTaggedFields = v >= 8 ? readTaggedFields(r, () => false) : undefined;
-  const o: OffsetCommitResponseOffsetCommitResponseTopic = { name, partitions };
+  const o: OffsetCommitResponseTopic = { name, partitions };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v: number, o: Input<OffsetCommitResponseOffsetCommitResponseTopic>): void {
+function writeOffsetCommitResponseTopic(w: Writer, v: number, o: Input<OffsetCommitResponseTopic>): void {
   const name = o.name ?? "";
   const partitions = o.partitions ?? NO_ITEMS;
   if (v >= 8) { w.compactString(name); } else { w.string(name); }
-  writeArray(w, v >= 8, partitions, (w, e) => { writeOffsetCommitResponseOffsetCommitResponsePartition(w, v, e); });
+  writeArray(w, v >= 8, partitions, (w, e) => { writeOffsetCommitResponsePartition(w, v, e); });
   if (v >= 8) {
     writeTaggedFields(w, undefined, o.unknownTaggedFields);
   }
 }
 
-function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, v: number): OffsetCommitResponseOffsetCommitResponsePartition {
+function readOffsetCommitResponsePartition(r: Reader, v: number): OffsetCommitResponsePartition {
   let partitionIndex: number = 0;
   let errorCode: number = 0;
   partitionIndex = r.int32();
   errorCode = r.int16();
   const unknownTaggedFields = v >= 8 ? readTaggedFields(r, () => false) : undefined;
-  const o: OffsetCommitResponseOffsetCommitResponsePartition = { partitionIndex, errorCode };
+  const o: OffsetCommitResponsePartition = { partitionIndex, errorCode };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, v: number, o: Input<OffsetCommitResponseOffsetCommitResponsePartition>): void {
+function writeOffsetCommitResponsePartition(w: Writer, v: number, o: Input<OffsetCommitResponsePartition>): void {
   const partitionIndex = o.partitionIndex ?? 0;
   const errorCode = o.errorCode ?? 0;
   w.int32(partitionIndex);

@@ -16,17 +16,17 @@ export interface OffsetDeleteRequest {
   /** GroupId: string, versions 0+; groupId. */
   groupId: string;
   /** Topics: []OffsetDeleteRequestTopic, versions 0+. */
-  topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
+  topics: OffsetDeleteRequestTopic[];
 }
 
-export interface OffsetDeleteRequestOffsetDeleteRequestTopic {
+export interface OffsetDeleteRequestTopic {
   /** Name: string, versions 0+; map key; topicName. */
   name: string;
   /** Partitions: []OffsetDeleteRequestPartition, versions 0+. */
-  partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
+  partitions: OffsetDeleteRequestPartition[];
 }
 
-export interface OffsetDeleteRequestOffsetDeleteRequestPartition {
+export interface OffsetDeleteRequestPartition {
   /** PartitionIndex: int32, versions 0+. */
   partitionIndex: number;
 }
@@ -41,9 +41,9 @@ function defaultOffsetDeleteRequest(): OffsetDeleteRequest {
 function readOffsetDeleteRequest(r: Reader, v: number): OffsetDeleteRequest {
   checkVersion('OffsetDeleteRequest', v, 0, 0);
   let groupId: string = "";
-  let topics: OffsetDeleteRequestOffsetDeleteRequestTopic[] = [];
+  let topics: OffsetDeleteRequestTopic[] = [];
   groupId = r.string();
-  topics = readArray(r, false, 1, (r) => readOffsetDeleteRequestOffsetDeleteRequestTopic(r, v));
+  topics = readArray(r, false, 1, (r) => readOffsetDeleteRequestTopic(r, v));
   const o: OffsetDeleteRequest = { groupId, topics };
   return o;
 }
@@ -53,33 +53,33 @@ function writeOffsetDeleteRequest(w: Writer, v: number, o: Input<OffsetDeleteReq
   const groupId = o.groupId ?? "";
   const topics = o.topics ?? NO_ITEMS;
   w.string(groupId);
-  writeArray(w, false, topics, (w, e) => { writeOffsetDeleteRequestOffsetDeleteRequestTopic(w, v, e); });
+  writeArray(w, false, topics, (w, e) => { writeOffsetDeleteRequestTopic(w, v, e); });
 }
 
-function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, v: number): OffsetDeleteRequestOffsetDeleteRequestTopic {
+function readOffsetDeleteRequestTopic(r: Reader, v: number): OffsetDeleteRequestTopic {
   let name: string = "";
-  let partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[] = [];
+  let partitions: OffsetDeleteRequestPartition[] = [];
   name = r.string();
-  partitions = readArray(r, false, 1, (r) => readOffsetDeleteRequestOffsetDeleteRequestPartition(r, v));
-  const o: OffsetDeleteRequestOffsetDeleteRequestTopic = { name, partitions };
+  partitions = readArray(r, false, 1, (r) => readOffsetDeleteRequestPartition(r, v));
+  const o: OffsetDeleteRequestTopic = { name, partitions };
   return o;
 }
 
-function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, v: number, o: Input<OffsetDeleteRequestOffsetDeleteRequestTopic>): void {
+function writeOffsetDeleteRequestTopic(w: Writer, v: number, o: Input<OffsetDeleteRequestTopic>): void {
   const name = o.name ?? "";
   const partitions = o.partitions ?? NO_ITEMS;
   w.string(name);
-  writeArray(w, false, partitions, (w, e) => { writeOffsetDeleteRequestOffsetDeleteRequestPartition(w, v, e); });
+  writeArray(w, false, partitions, (w, e) => { writeOffsetDeleteRequestPartition(w, v, e); });
 }
 
-function readOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, _v: number): OffsetDeleteRequestOffsetDeleteRequestPartition {
+function readOffsetDeleteRequestPartition(r: Reader, _v: number): OffsetDeleteRequestPartition {
   let partitionIndex: number = 0;
   partitionIndex = r.int32();
-  const o: OffsetDeleteRequestOffsetDeleteRequestPartition = { partitionIndex };
+  const o: OffsetDeleteRequestPartition = { partitionIndex };
   return o;
 }
 
-function writeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, _v: number, o: Input<OffsetDeleteRequestOffsetDeleteRequestPartition>): void {
+function writeOffsetDeleteRequestPartition(w: Writer, _v: number, o: Input<OffsetDeleteRequestPartition>): void {
   const partitionIndex = o.partitionIndex ?? 0;
   w.int32(partitionIndex);
 }

@@ -18,17 +18,17 @@ export interface OffsetDeleteResponse {
   /** ThrottleTimeMs: int32, versions 0+. */
   throttleTimeMs: number;
   /** Topics: []OffsetDeleteResponseTopic, versions 0+. */
-  topics: OffsetDeleteResponseOffsetDeleteResponseTopic[];
+  topics: OffsetDeleteResponseTopic[];
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponseTopic {
+export interface OffsetDeleteResponseTopic {
   /** Name: string, versions 0+; map key; topicName. */
   name: string;
   /** Partitions: []OffsetDeleteResponsePartition, versions 0+. */
-  partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
+  partitions: OffsetDeleteResponsePartition[];
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponsePartition {
+export interface OffsetDeleteResponsePartition {
   /** PartitionIndex: int32, versions 0+; map key. */
   partitionIndex: number;
   /** ErrorCode: int16, versions 0+. */
@@ -47,10 +47,10 @@ function readOffsetDeleteResponse(r: Reader, v: number): OffsetDeleteResponse {
   checkVersion('OffsetDeleteResponse', v, 0, 0);
   let errorCode: number = 0;
   let throttleTimeMs: number = 0;
-  let topics: OffsetDeleteResponseOffsetDeleteResponseTopic[] = [];
+  let topics: OffsetDeleteResponseTopic[] = [];
   errorCode = r.int16();
   throttleTimeMs = r.int32();
-  topics = readArray(r, false, 1, (r) => readOffsetDeleteResponseOffsetDeleteResponseTopic(r, v));
+  topics = readArray(r, false, 1, (r) => readOffsetDeleteResponseTopic(r, v));
   const o: OffsetDeleteResponse = { errorCode, throttleTimeMs, topics };
   return o;
 }
@@ -62,35 +62,35 @@ function writeOffsetDeleteResponse(w: Writer, v: number, o: Input<OffsetDeleteRe
   const topics = o.topics ?? NO_ITEMS;
   w.int16(errorCode);
   w.int32(throttleTimeMs);
-  writeArray(w, false, topics, (w, e) => { writeOffsetDeleteResponseOffsetDeleteResponseTopic(w, v, e); });
+  writeArray(w, false, topics, (w, e) => { writeOffsetDeleteResponseTopic(w, v, e); });
 }
 
-function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, v: number): OffsetDeleteResponseOffsetDeleteResponseTopic {
+function readOffsetDeleteResponseTopic(r: Reader, v: number): OffsetDeleteResponseTopic {
   let name: string = "";
-  let partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[] = [];
+  let partitions: OffsetDeleteResponsePartition[] = [];
   name = r.string();
-  partitions = readArray(r, false, 1, (r) => readOffsetDeleteResponseOffsetDeleteResponsePartition(r, v));
-  const o: OffsetDeleteResponseOffsetDeleteResponseTopic = { name, partitions };
+  partitions = readArray(r, false, 1, (r) => readOffsetDeleteResponsePartition(r, v));
+  const o: OffsetDeleteResponseTopic = { name, partitions };
   return o;
 }
 
-function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, v: number, o: Input<OffsetDeleteResponseOffsetDeleteResponseTopic>): void {
+function writeOffsetDeleteResponseTopic(w: Writer, v: number, o: Input<OffsetDeleteResponseTopic>): void {
   const name = o.name ?? "";
   const partitions = o.partitions ?? NO_ITEMS;
   w.string(name);
-  writeArray(w, false, partitions, (w, e) => { writeOffsetDeleteResponseOffsetDeleteResponsePartition(w, v, e); });
+  writeArray(w, false, partitions, (w, e) => { writeOffsetDeleteResponsePartition(w, v, e); });
 }
 
-function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, _v: number): OffsetDeleteResponseOffsetDeleteResponsePartition {
+function readOffsetDeleteResponsePartition(r: Reader, _v: number): OffsetDeleteResponsePartition {
   let partitionIndex: number = 0;
   let errorCode: number = 0;
   partitionIndex = r.int32();
   errorCode = r.int16();
-  const o: OffsetDeleteResponseOffsetDeleteResponsePartition = { partitionIndex, errorCode };
+  const o: OffsetDeleteResponsePartition = { partitionIndex, errorCode };
   return o;
 }
 
-function writeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, _v: number, o: Input<OffsetDeleteResponseOffsetDeleteResponsePartition>): void {
+function writeOffsetDeleteResponsePartition(w: Writer, _v: number, o: Input<OffsetDeleteResponsePartition>): void {
   const partitionIndex = o.partitionIndex ?? 0;
   const errorCode = o.errorCode ?? 0;
   w.int32(partitionIndex);

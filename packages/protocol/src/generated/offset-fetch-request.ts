@@ -22,16 +22,16 @@ export interface OffsetFetchRequest {
   /** GroupId: string, versions 0-7; groupId. */
   groupId: string;
   /** Topics: []OffsetFetchRequestTopic, versions 0-7; nullable 2-7. */
-  topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+  topics: OffsetFetchRequestTopic[] | null;
   /** Groups: []OffsetFetchRequestGroup, versions 8+. */
-  groups: OffsetFetchRequestOffsetFetchRequestGroup[];
+  groups: OffsetFetchRequestGroup[];
   /** RequireStable: bool, versions 7+; default false. */
   requireStable: boolean;
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopic {
+export interface OffsetFetchRequestTopic {
   /** Name: string, versions 0-7; topicName. */
   name: string;
   /** PartitionIndexes: []int32, versions 0-7. */
@@ -40,7 +40,7 @@ export interface OffsetFetchRequestOffsetFetchRequestTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestGroup {
+export interface OffsetFetchRequestGroup {
   /** GroupId: string, versions 8+; groupId. */
   groupId: string;
   /** MemberId: string, versions 9+; nullable 9+; default null. */
@@ -48,12 +48,12 @@ export interface OffsetFetchRequestOffsetFetchRequestGroup {
   /** MemberEpoch: int32, versions 9+; default -1. */
   memberEpoch: number;
   /** Topics: []OffsetFetchRequestTopics, versions 8+; nullable 8+. */
-  topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+  topics: OffsetFetchRequestTopics[] | null;
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopics {
+export interface OffsetFetchRequestTopics {
   /** Name: string, versions 8+; topicName. */
   name: string;
   /** PartitionIndexes: []int32, versions 8+. */
@@ -74,12 +74,12 @@ function defaultOffsetFetchRequest(): OffsetFetchRequest {
 function readOffsetFetchRequest(r: Reader, v: number): OffsetFetchRequest {
   checkVersion('OffsetFetchRequest', v, 0, 9);
   let groupId: string = "";
-  let topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null = [];
-  let groups: OffsetFetchRequestOffsetFetchRequestGroup[] = [];
+  let topics: OffsetFetchRequestTopic[] | null = [];
+  let groups: OffsetFetchRequestGroup[] = [];
   let requireStable: boolean = false;
   if (v <= 7) groupId = (v >= 6 ? r.compactString() : r.string());
-  if (v <= 7) topics = (v >= 2 ? readNullableArray(r, v >= 6, 1, (r) => readOffsetFetchRequestOffsetFetchRequestTopic(r, v)) : readArray(r, v >= 6, 1, (r) => readOffsetFetchRequestOffsetFetchRequestTopic(r, v)));
-  if (v >= 8) groups = readArray(r, true, 1, (r) => readOffsetFetchRequestOffsetFetchRequestGroup(r, v));
+  if (v <= 7) topics = (v >= 2 ? readNullableArray(r, v >= 6, 1, (r) => readOffsetFetchRequestTopic(r, v)) : readArray(r, v >= 6, 1, (r) => readOffsetFetchRequestTopic(r, v)));
+  if (v >= 8) groups = readArray(r, true, 1, (r) => readOffsetFetchRequestGroup(r, v));
   if (v >= 7) requireStable = r.bool();
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
   const o: OffsetFetchRequest = { groupId, topics, groups, requireStable };
@@ -99,11 +99,11 @@ function writeOffsetFetchRequest(w: Writer, v: number, o: Input<OffsetFetchReque
   if (!(v <= 7) && !(groupId === "")) throw notRepresentable('OffsetFetchRequest.GroupId', v);
   if (v <= 7) {
     if (topics === null && !(v >= 2)) throw nullNotAllowed('OffsetFetchRequest.Topics', v);
-    writeArray(w, v >= 6, topics, (w, e) => { writeOffsetFetchRequestOffsetFetchRequestTopic(w, v, e); });
+    writeArray(w, v >= 6, topics, (w, e) => { writeOffsetFetchRequestTopic(w, v, e); });
   }
   if (!(v <= 7) && !(topics !== null && topics.length === 0)) throw notRepresentable('OffsetFetchRequest.Topics', v);
   if (v >= 8) {
-    writeArray(w, true, groups, (w, e) => { writeOffsetFetchRequestOffsetFetchRequestGroup(w, v, e); });
+    writeArray(w, true, groups, (w, e) => { writeOffsetFetchRequestGroup(w, v, e); });
   }
   if (!(v >= 8) && !(groups.length === 0)) throw notRepresentable('OffsetFetchRequest.Groups', v);
   if (v >= 7) {
@@ -115,18 +115,18 @@ function writeOffsetFetchRequest(w: Writer, v: number, o: Input<OffsetFetchReque
   }
 }
 
-function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, v: number): OffsetFetchRequestOffsetFetchRequestTopic {
+function readOffsetFetchRequestTopic(r: Reader, v: number): OffsetFetchRequestTopic {
   let name: string = "";
   let partitionIndexes: number[] = [];
   if (v <= 7) name = (v >= 6 ? r.compactString() : r.string());
   if (v <= 7) partitionIndexes = readArray(r, v >= 6, 4, (r) => r.int32());
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
-  const o: OffsetFetchRequestOffsetFetchRequestTopic = { name, partitionIndexes };
+  const o: OffsetFetchRequestTopic = { name, partitionIndexes };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, v: number, o: Input<OffsetFetchRequestOffsetFetchRequestTopic>): void {
+function writeOffsetFetchRequestTopic(w: Writer, v: number, o: Input<OffsetFetchRequestTopic>): void {
   const name = o.name ?? "";
   const partitionIndexes = o.partitionIndexes ?? NO_ITEMS;
   if (v <= 7) {
@@ -142,22 +142,22 @@ function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, v: number, o:
   }
 }
 
-function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, v: number): OffsetFetchRequestOffsetFetchRequestGroup {
+function readOffsetFetchRequestGroup(r: Reader, v: number): OffsetFetchRequestGroup {
   let groupId: string = "";
   let memberId: string | null = null;
   let memberEpoch: number = -1;
-  let topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null = [];
+  let topics: OffsetFetchRequestTopics[] | null = [];
   if (v >= 8) groupId = r.compactString();
   if (v >= 9) memberId = r.nullableCompactString();
   if (v >= 9) memberEpoch = r.int32();
-  if (v >= 8) topics = readNullableArray(r, true, 1, (r) => readOffsetFetchRequestOffsetFetchRequestTopics(r, v));
+  if (v >= 8) topics = readNullableArray(r, true, 1, (r) => readOffsetFetchRequestTopics(r, v));
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
-  const o: OffsetFetchRequestOffsetFetchRequestGroup = { groupId, memberId, memberEpoch, topics };
+  const o: OffsetFetchRequestGroup = { groupId, memberId, memberEpoch, topics };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: number, o: Input<OffsetFetchRequestOffsetFetchRequestGroup>): void {
+function writeOffsetFetchRequestGroup(w: Writer, v: number, o: Input<OffsetFetchRequestGroup>): void {
   const groupId = o.groupId ?? "";
   const memberId = o.memberId === undefined ? null : o.memberId;
   const memberEpoch = o.memberEpoch ?? -1;
@@ -173,7 +173,7 @@ function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: number, o:
     w.int32(memberEpoch);
   }
   if (v >= 8) {
-    writeArray(w, true, topics, (w, e) => { writeOffsetFetchRequestOffsetFetchRequestTopics(w, v, e); });
+    writeArray(w, true, topics, (w, e) => { writeOffsetFetchRequestTopics(w, v, e); });
   }
   if (!(v >= 8) && !(topics !== null && topics.length === 0)) throw notRepresentable('OffsetFetchRequest.OffsetFetchRequestGroup.Topics', v);
   if (v >= 6) {
@@ -181,18 +181,18 @@ function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: number, o:
   }
 }
 
-function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchRequestOffsetFetchRequestTopics {
+function readOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchRequestTopics {
   let name: string = "";
   let partitionIndexes: number[] = [];
   if (v >= 8) name = r.compactString();
   if (v >= 8) partitionIndexes = readArray(r, true, 4, (r) => r.int32());
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
-  const o: OffsetFetchRequestOffsetFetchRequestTopics = { name, partitionIndexes };
+  const o: OffsetFetchRequestTopics = { name, partitionIndexes };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, v: number, o: Input<OffsetFetchRequestOffsetFetchRequestTopics>): void {
+function writeOffsetFetchRequestTopics(w: Writer, v: number, o: Input<OffsetFetchRequestTopics>): void {
   const name = o.name ?? "";
   const partitionIndexes = o.partitionIndexes ?? NO_ITEMS;
   if (v >= 8) {

@@ -20,25 +20,25 @@ export interface OffsetFetchResponse {
   /** ThrottleTimeMs: int32, versions 3+. */
   throttleTimeMs: number;
   /** Topics: []OffsetFetchResponseTopic, versions 0-7. */
-  topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+  topics: OffsetFetchResponseTopic[];
   /** ErrorCode: int16, versions 2-7; default 0. */
   errorCode: number;
   /** Groups: []OffsetFetchResponseGroup, versions 8+. */
-  groups: OffsetFetchResponseOffsetFetchResponseGroup[];
+  groups: OffsetFetchResponseGroup[];
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopic {
+export interface OffsetFetchResponseTopic {
   /** Name: string, versions 0-7; topicName. */
   name: string;
   /** Partitions: []OffsetFetchResponsePartition, versions 0-7. */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+  partitions: OffsetFetchResponsePartition[];
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartition {
+export interface OffsetFetchResponsePartition {
   /** PartitionIndex: int32, versions 0-7. */
   partitionIndex: number;
   /** CommittedOffset: int64, versions 0-7. */
@@ -53,27 +53,27 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseGroup {
+export interface OffsetFetchResponseGroup {
   /** GroupId: string, versions 8+; groupId. */
   groupId: string;
   /** Topics: []OffsetFetchResponseTopics, versions 8+. */
-  topics: OffsetFetchResponseOffsetFetchResponseTopics[];
+  topics: OffsetFetchResponseTopics[];
   /** ErrorCode: int16, versions 8+; default 0. */
   errorCode: number;
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopics {
+export interface OffsetFetchResponseTopics {
   /** Name: string, versions 8+; topicName. */
   name: string;
   /** Partitions: []OffsetFetchResponsePartitions, versions 8+. */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
+  partitions: OffsetFetchResponsePartitions[];
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartitions {
+export interface OffsetFetchResponsePartitions {
   /** PartitionIndex: int32, versions 8+. */
   partitionIndex: number;
   /** CommittedOffset: int64, versions 8+. */
@@ -100,13 +100,13 @@ function defaultOffsetFetchResponse(): OffsetFetchResponse {
 function readOffsetFetchResponse(r: Reader, v: number): OffsetFetchResponse {
   checkVersion('OffsetFetchResponse', v, 0, 9);
   let throttleTimeMs: number = 0;
-  let topics: OffsetFetchResponseOffsetFetchResponseTopic[] = [];
+  let topics: OffsetFetchResponseTopic[] = [];
   let errorCode: number = 0;
-  let groups: OffsetFetchResponseOffsetFetchResponseGroup[] = [];
+  let groups: OffsetFetchResponseGroup[] = [];
   if (v >= 3) throttleTimeMs = r.int32();
-  if (v <= 7) topics = readArray(r, v >= 6, 1, (r) => readOffsetFetchResponseOffsetFetchResponseTopic(r, v));
+  if (v <= 7) topics = readArray(r, v >= 6, 1, (r) => readOffsetFetchResponseTopic(r, v));
   if (v >= 2 && v <= 7) errorCode = r.int16();
-  if (v >= 8) groups = readArray(r, true, 1, (r) => readOffsetFetchResponseOffsetFetchResponseGroup(r, v));
+  if (v >= 8) groups = readArray(r, true, 1, (r) => readOffsetFetchResponseGroup(r, v));
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
   const o: OffsetFetchResponse = { throttleTimeMs, topics, errorCode, groups };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
@@ -123,14 +123,14 @@ function writeOffsetFetchResponse(w: Writer, v: number, o: Input<OffsetFetchResp
     w.int32(throttleTimeMs);
   }
   if (v <= 7) {
-    writeArray(w, v >= 6, topics, (w, e) => { writeOffsetFetchResponseOffsetFetchResponseTopic(w, v, e); });
+    writeArray(w, v >= 6, topics, (w, e) => { writeOffsetFetchResponseTopic(w, v, e); });
   }
   if (!(v <= 7) && !(topics.length === 0)) throw notRepresentable('OffsetFetchResponse.Topics', v);
   if (v >= 2 && v <= 7) {
     w.int16(errorCode);
   }
   if (v >= 8) {
-    writeArray(w, true, groups, (w, e) => { writeOffsetFetchResponseOffsetFetchResponseGroup(w, v, e); });
+    writeArray(w, true, groups, (w, e) => { writeOffsetFetchResponseGroup(w, v, e); });
   }
   if (!(v >= 8) && !(groups.length === 0)) throw notRepresentable('OffsetFetchResponse.Groups', v);
   if (v >= 6) {
@@ -138,18 +138,18 @@ function writeOffsetFetchResponse(w: Writer, v: number, o: Input<OffsetFetchResp
   }
 }
 
-function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponseTopic {
+function readOffsetFetchResponseTopic(r: Reader, v: number): OffsetFetchResponseTopic {
   let name: string = "";
-  let partitions: OffsetFetchResponseOffsetFetchResponsePartition[] = [];
+  let partitions: OffsetFetchResponsePartition[] = [];
   if (v <= 7) name = (v >= 6 ? r.compactString() : r.string());
-  if (v <= 7) partitions = readArray(r, v >= 6, 1, (r) => readOffsetFetchResponseOffsetFetchResponsePartition(r, v));
+  if (v <= 7) partitions = readArray(r, v >= 6, 1, (r) => readOffsetFetchResponsePartition(r, v));
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
-  const o: OffsetFetchResponseOffsetFetchResponseTopic = { name, partitions };
+  const o: OffsetFetchResponseTopic = { name, partitions };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: number, o: Input<OffsetFetchResponseOffsetFetchResponseTopic>): void {
+function writeOffsetFetchResponseTopic(w: Writer, v: number, o: Input<OffsetFetchResponseTopic>): void {
   const name = o.name ?? "";
   const partitions = o.partitions ?? NO_ITEMS;
   if (v <= 7) {
@@ -157,7 +157,7 @@ function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: number, 
   }
   if (!(v <= 7) && !(name === "")) throw notRepresentable('OffsetFetchResponse.OffsetFetchResponseTopic.Name', v);
   if (v <= 7) {
-    writeArray(w, v >= 6, partitions, (w, e) => { writeOffsetFetchResponseOffsetFetchResponsePartition(w, v, e); });
+    writeArray(w, v >= 6, partitions, (w, e) => { writeOffsetFetchResponsePartition(w, v, e); });
   }
   if (!(v <= 7) && !(partitions.length === 0)) throw notRepresentable('OffsetFetchResponse.OffsetFetchResponseTopic.Partitions', v);
   if (v >= 6) {
@@ -165,7 +165,7 @@ function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: number, 
   }
 }
 
-function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponsePartition {
+function readOffsetFetchResponsePartition(r: Reader, v: number): OffsetFetchResponsePartition {
   let partitionIndex: number = 0;
   let committedOffset: bigint = 0n;
   let committedLeaderEpoch: number = -1;
@@ -177,12 +177,12 @@ function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, v: numbe
   if (v <= 7) metadata = (v >= 6 ? r.nullableCompactString() : r.nullableString());
   if (v <= 7) errorCode = r.int16();
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
-  const o: OffsetFetchResponseOffsetFetchResponsePartition = { partitionIndex, committedOffset, committedLeaderEpoch, metadata, errorCode };
+  const o: OffsetFetchResponsePartition = { partitionIndex, committedOffset, committedLeaderEpoch, metadata, errorCode };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, v: number, o: Input<OffsetFetchResponseOffsetFetchResponsePartition>): void {
+function writeOffsetFetchResponsePartition(w: Writer, v: number, o: Input<OffsetFetchResponsePartition>): void {
   const partitionIndex = o.partitionIndex ?? 0;
   const committedOffset = o.committedOffset ?? 0n;
   const committedLeaderEpoch = o.committedLeaderEpoch ?? -1;
@@ -212,20 +212,20 @@ function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, v: numb
   }
 }
 
-function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponseGroup {
+function readOffsetFetchResponseGroup(r: Reader, v: number): OffsetFetchResponseGroup {
   let groupId: string = "";
-  let topics: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
+  let topics: OffsetFetchResponseTopics[] = [];
   let errorCode: number = 0;
   if (v >= 8) groupId = r.compactString();
-  if (v >= 8) topics = readArray(r, true, 1, (r) => readOffsetFetchResponseOffsetFetchResponseTopics(r, v));
+  if (v >= 8) topics = readArray(r, true, 1, (r) => readOffsetFetchResponseTopics(r, v));
   if (v >= 8) errorCode = r.int16();
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
-  const o: OffsetFetchResponseOffsetFetchResponseGroup = { groupId, topics, errorCode };
+  const o: OffsetFetchResponseGroup = { groupId, topics, errorCode };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, v: number, o: Input<OffsetFetchResponseOffsetFetchResponseGroup>): void {
+function writeOffsetFetchResponseGroup(w: Writer, v: number, o: Input<OffsetFetchResponseGroup>): void {
   const groupId = o.groupId ?? "";
   const topics = o.topics ?? NO_ITEMS;
   const errorCode = o.errorCode ?? 0;
@@ -234,7 +234,7 @@ function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, v: number, 
   }
   if (!(v >= 8) && !(groupId === "")) throw notRepresentable('OffsetFetchResponse.OffsetFetchResponseGroup.GroupId', v);
   if (v >= 8) {
-    writeArray(w, true, topics, (w, e) => { writeOffsetFetchResponseOffsetFetchResponseTopics(w, v, e); });
+    writeArray(w, true, topics, (w, e) => { writeOffsetFetchResponseTopics(w, v, e); });
   }
   if (!(v >= 8) && !(topics.length === 0)) throw notRepresentable('OffsetFetchResponse.OffsetFetchResponseGroup.Topics', v);
   if (v >= 8) {
@@ -246,18 +246,18 @@ function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, v: number, 
   }
 }
 
-function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponseTopics {
+function readOffsetFetchResponseTopics(r: Reader, v: number): OffsetFetchResponseTopics {
   let name: string = "";
-  let partitions: OffsetFetchResponseOffsetFetchResponsePartitions[] = [];
+  let partitions: OffsetFetchResponsePartitions[] = [];
   if (v >= 8) name = r.compactString();
-  if (v >= 8) partitions = readArray(r, true, 1, (r) => readOffsetFetchResponseOffsetFetchResponsePartitions(r, v));
+  if (v >= 8) partitions = readArray(r, true, 1, (r) => readOffsetFetchResponsePartitions(r, v));
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
-  const o: OffsetFetchResponseOffsetFetchResponseTopics = { name, partitions };
+  const o: OffsetFetchResponseTopics = { name, partitions };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, v: number, o: Input<OffsetFetchResponseOffsetFetchResponseTopics>): void {
+function writeOffsetFetchResponseTopics(w: Writer, v: number, o: Input<OffsetFetchResponseTopics>): void {
   const name = o.name ?? "";
   const partitions = o.partitions ?? NO_ITEMS;
   if (v >= 8) {
@@ -265,7 +265,7 @@ function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, v: number,
   }
   if (!(v >= 8) && !(name === "")) throw notRepresentable('OffsetFetchResponse.OffsetFetchResponseTopics.Name', v);
   if (v >= 8) {
-    writeArray(w, true, partitions, (w, e) => { writeOffsetFetchResponseOffsetFetchResponsePartitions(w, v, e); });
+    writeArray(w, true, partitions, (w, e) => { writeOffsetFetchResponsePartitions(w, v, e); });
   }
   if (!(v >= 8) && !(partitions.length === 0)) throw notRepresentable('OffsetFetchResponse.OffsetFetchResponseTopics.Partitions', v);
   if (v >= 6) {
@@ -273,7 +273,7 @@ function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, v: number,
   }
 }
 
-function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponsePartitions {
+function readOffsetFetchResponsePartitions(r: Reader, v: number): OffsetFetchResponsePartitions {
   let partitionIndex: number = 0;
   let committedOffset: bigint = 0n;
   let committedLeaderEpoch: number = -1;
@@ -285,12 +285,12 @@ function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, v: numb
   if (v >= 8) metadata = r.nullableCompactString();
   if (v >= 8) errorCode = r.int16();
   const unknownTaggedFields = v >= 6 ? readTaggedFields(r, () => false) : undefined;
-  const o: OffsetFetchResponseOffsetFetchResponsePartitions = { partitionIndex, committedOffset, committedLeaderEpoch, metadata, errorCode };
+  const o: OffsetFetchResponsePartitions = { partitionIndex, committedOffset, committedLeaderEpoch, metadata, errorCode };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, v: number, o: Input<OffsetFetchResponseOffsetFetchResponsePartitions>): void {
+function writeOffsetFetchResponsePartitions(w: Writer, v: number, o: Input<OffsetFetchResponsePartitions>): void {
   const partitionIndex = o.partitionIndex ?? 0;
   const committedOffset = o.committedOffset ?? 0n;
   const committedLeaderEpoch = o.committedLeaderEpoch ?? -1;

@@ -33,12 +33,12 @@ export interface SyncGroupRequest {
   /** ProtocolName: string, versions 5+; nullable 5+; default null. */
   protocolName: string | null;
   /** Assignments: []SyncGroupRequestAssignment, versions 0+. */
-  assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+  assignments: SyncGroupRequestAssignment[];
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface SyncGroupRequestSyncGroupRequestAssignment {
+export interface SyncGroupRequestAssignment {
   /** MemberId: string, versions 0+. */
   memberId: string;
   /** Assignment: bytes, versions 0+. */
@@ -67,14 +67,14 @@ function readSyncGroupRequest(r: Reader, v: number): SyncGroupRequest {
   let groupInstanceId: string | null = null;
   let protocolType: string | null = null;
   let protocolName: string | null = null;
-  let assignments: SyncGroupRequestSyncGroupRequestAssignment[] = [];
+  let assignments: SyncGroupRequestAssignment[] = [];
   groupId = (v >= 4 ? r.compactString() : r.string());
   generationId = r.int32();
   memberId = (v >= 4 ? r.compactString() : r.string());
   if (v >= 3) groupInstanceId = (v >= 4 ? r.nullableCompactString() : r.nullableString());
   if (v >= 5) protocolType = r.nullableCompactString();
   if (v >= 5) protocolName = r.nullableCompactString();
-  assignments = readArray(r, v >= 4, 1, (r) => readSyncGroupRequestSyncGroupRequestAssignment(r, v));
+  assignments = readArray(r, v >= 4, 1, (r) => readSyncGroupRequestAssignment(r, v));
   const unknownTaggedFields = v >= 4 ? readTaggedFields(r, () => false) : undefined;
   const o: SyncGroupRequest = { groupId, generationId, memberId, groupInstanceId, protocolType, protocolName, assignments };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
@@ -103,24 +103,24 @@ function writeSyncGroupRequest(w: Writer, v: number, o: Input<SyncGroupRequest>)
   if (v >= 5) {
     w.nullableCompactString(protocolName);
   }
-  writeArray(w, v >= 4, assignments, (w, e) => { writeSyncGroupRequestSyncGroupRequestAssignment(w, v, e); });
+  writeArray(w, v >= 4, assignments, (w, e) => { writeSyncGroupRequestAssignment(w, v, e); });
   if (v >= 4) {
     writeTaggedFields(w, undefined, o.unknownTaggedFields);
   }
 }
 
-function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, v: number): SyncGroupRequestSyncGroupRequestAssignment {
+function readSyncGroupRequestAssignment(r: Reader, v: number): SyncGroupRequestAssignment {
   let memberId: string = "";
   let assignment: Buffer = EMPTY_BUFFER;
   memberId = (v >= 4 ? r.compactString() : r.string());
   assignment = (v >= 4 ? r.compactBytes() : r.bytes());
   const unknownTaggedFields = v >= 4 ? readTaggedFields(r, () => false) : undefined;
-  const o: SyncGroupRequestSyncGroupRequestAssignment = { memberId, assignment };
+  const o: SyncGroupRequestAssignment = { memberId, assignment };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, v: number, o: Input<SyncGroupRequestSyncGroupRequestAssignment>): void {
+function writeSyncGroupRequestAssignment(w: Writer, v: number, o: Input<SyncGroupRequestAssignment>): void {
   const memberId = o.memberId ?? "";
   const assignment = o.assignment ?? EMPTY_BUFFER;
   if (v >= 4) { w.compactString(memberId); } else { w.string(memberId); }

@@ -32,21 +32,21 @@ export interface TxnOffsetCommitRequest {
   /** GroupInstanceId: string, versions 3+; nullable 3+; default null. */
   groupInstanceId: string | null;
   /** Topics: []TxnOffsetCommitRequestTopic, versions 0+. */
-  topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
+  topics: TxnOffsetCommitRequestTopic[];
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export interface TxnOffsetCommitRequestTopic {
   /** Name: string, versions 0+; topicName. */
   name: string;
   /** Partitions: []TxnOffsetCommitRequestPartition, versions 0+. */
-  partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
+  partitions: TxnOffsetCommitRequestPartition[];
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export interface TxnOffsetCommitRequestPartition {
   /** PartitionIndex: int32, versions 0+. */
   partitionIndex: number;
   /** CommittedOffset: int64, versions 0+. */
@@ -81,7 +81,7 @@ function readTxnOffsetCommitRequest(r: Reader, v: number): TxnOffsetCommitReques
   let generationId: number = -1;
   let memberId: string = "";
   let groupInstanceId: string | null = null;
-  let topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
+  let topics: TxnOffsetCommitRequestTopic[] = [];
   transactionalId = (v >= 3 ? r.compactString() : r.string());
   groupId = (v >= 3 ? r.compactString() : r.string());
   producerId = r.int64();
@@ -89,7 +89,7 @@ function readTxnOffsetCommitRequest(r: Reader, v: number): TxnOffsetCommitReques
   if (v >= 3) generationId = r.int32();
   if (v >= 3) memberId = r.compactString();
   if (v >= 3) groupInstanceId = r.nullableCompactString();
-  topics = readArray(r, v >= 3, 1, (r) => readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, v));
+  topics = readArray(r, v >= 3, 1, (r) => readTxnOffsetCommitRequestTopic(r, v));
   const unknownTaggedFields = v >= 3 ? readTaggedFields(r, () => false) : undefined;
   const o: TxnOffsetCommitRequest = { transactionalId, groupId, producerId, producerEpoch, generationId, memberId, groupInstanceId, topics };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
@@ -122,34 +122,34 @@ function writeTxnOffsetCommitRequest(w: Writer, v: number, o: Input<TxnOffsetCom
     w.nullableCompactString(groupInstanceId);
   }
   if (!(v >= 3) && !(groupInstanceId === null)) throw notRepresentable('TxnOffsetCommitRequest.GroupInstanceId', v);
-  writeArray(w, v >= 3, topics, (w, e) => { writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w, v, e); });
+  writeArray(w, v >= 3, topics, (w, e) => { writeTxnOffsetCommitRequestTopic(w, v, e); });
   if (v >= 3) {
     writeTaggedFields(w, undefined, o.unknownTaggedFields);
   }
 }
 
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, v: number): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+function readTxnOffsetCommitRequestTopic(r: Reader, v: number): TxnOffsetCommitRequestTopic {
   let name: string = "";
-  let partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = [];
+  let partitions: TxnOffsetCommitRequestPartition[] = [];
   name = (v >= 3 ? r.compactString() : r.string());
-  partitions = readArray(r, v >= 3, 1, (r) => readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, v));
+  partitions = readArray(r, v >= 3, 1, (r) => readTxnOffsetCommitRequestPartition(r, v));
   const unknownTaggedFields = v >= 3 ? readTaggedFields(r, () => false) : undefined;
-  const o: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic = { name, partitions };
+  const o: TxnOffsetCommitRequestTopic = { name, partitions };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, v: number, o: Input<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic>): void {
+function writeTxnOffsetCommitRequestTopic(w: Writer, v: number, o: Input<TxnOffsetCommitRequestTopic>): void {
   const name = o.name ?? "";
   const partitions = o.partitions ?? NO_ITEMS;
   if (v >= 3) { w.compactString(name); } else { w.string(name); }
-  writeArray(w, v >= 3, partitions, (w, e) => { writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w, v, e); });
+  writeArray(w, v >= 3, partitions, (w, e) => { writeTxnOffsetCommitRequestPartition(w, v, e); });
   if (v >= 3) {
     writeTaggedFields(w, undefined, o.unknownTaggedFields);
   }
 }
 
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, v: number): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+function readTxnOffsetCommitRequestPartition(r: Reader, v: number): TxnOffsetCommitRequestPartition {
   let partitionIndex: number = 0;
   let committedOffset: bigint = 0n;
   let committedLeaderEpoch: number = -1;
@@ -159,12 +159,12 @@ function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, v:
   if (v >= 2) committedLeaderEpoch = r.int32();
   committedMetadata = (v >= 3 ? r.nullableCompactString() : r.nullableString());
   const unknownTaggedFields = v >= 3 ? readTaggedFields(r, () => false) : undefined;
-  const o: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition = { partitionIndex, committedOffset, committedLeaderEpoch, committedMetadata };
+  const o: TxnOffsetCommitRequestPartition = { partitionIndex, committedOffset, committedLeaderEpoch, committedMetadata };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, v: number, o: Input<TxnOffsetCommitRequestTxnOffsetCommitRequestPartition>): void {
+function writeTxnOffsetCommitRequestPartition(w: Writer, v: number, o: Input<TxnOffsetCommitRequestPartition>): void {
   const partitionIndex = o.partitionIndex ?? 0;
   const committedOffset = o.committedOffset ?? 0n;
   const committedLeaderEpoch = o.committedLeaderEpoch ?? -1;

@@ -19,21 +19,21 @@ export interface TxnOffsetCommitResponse {
   /** ThrottleTimeMs: int32, versions 0+. */
   throttleTimeMs: number;
   /** Topics: []TxnOffsetCommitResponseTopic, versions 0+. */
-  topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
+  topics: TxnOffsetCommitResponseTopic[];
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export interface TxnOffsetCommitResponseTopic {
   /** Name: string, versions 0+; topicName. */
   name: string;
   /** Partitions: []TxnOffsetCommitResponsePartition, versions 0+. */
-  partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
+  partitions: TxnOffsetCommitResponsePartition[];
   /** Tagged fields this schema does not know, kept for a faithful round trip. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export interface TxnOffsetCommitResponsePartition {
   /** PartitionIndex: int32, versions 0+. */
   partitionIndex: number;
   /** ErrorCode: int16, versions 0+. */
@@ -52,9 +52,9 @@ function defaultTxnOffsetCommitResponse(): TxnOffsetCommitResponse {
 function readTxnOffsetCommitResponse(r: Reader, v: number): TxnOffsetCommitResponse {
   checkVersion('TxnOffsetCommitResponse', v, 0, 4);
   let throttleTimeMs: number = 0;
-  let topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[] = [];
+  let topics: TxnOffsetCommitResponseTopic[] = [];
   throttleTimeMs = r.int32();
-  topics = readArray(r, v >= 3, 1, (r) => readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, v));
+  topics = readArray(r, v >= 3, 1, (r) => readTxnOffsetCommitResponseTopic(r, v));
   const unknownTaggedFields = v >= 3 ? readTaggedFields(r, () => false) : undefined;
   const o: TxnOffsetCommitResponse = { throttleTimeMs, topics };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
@@ -66,45 +66,45 @@ function writeTxnOffsetCommitResponse(w: Writer, v: number, o: Input<TxnOffsetCo
   const throttleTimeMs = o.throttleTimeMs ?? 0;
   const topics = o.topics ?? NO_ITEMS;
   w.int32(throttleTimeMs);
-  writeArray(w, v >= 3, topics, (w, e) => { writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w, v, e); });
+  writeArray(w, v >= 3, topics, (w, e) => { writeTxnOffsetCommitResponseTopic(w, v, e); });
   if (v >= 3) {
     writeTaggedFields(w, undefined, o.unknownTaggedFields);
   }
 }
 
-function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, v: number): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+function readTxnOffsetCommitResponseTopic(r: Reader, v: number): TxnOffsetCommitResponseTopic {
   let name: string = "";
-  let partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[] = [];
+  let partitions: TxnOffsetCommitResponsePartition[] = [];
   name = (v >= 3 ? r.compactString() : r.string());
-  partitions = readArray(r, v >= 3, 1, (r) => readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, v));
+  partitions = readArray(r, v >= 3, 1, (r) => readTxnOffsetCommitResponsePartition(r, v));
   const unknownTaggedFields = v >= 3 ? readTaggedFields(r, () => false) : undefined;
-  const o: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic = { name, partitions };
+  const o: TxnOffsetCommitResponseTopic = { name, partitions };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, v: number, o: Input<TxnOffsetCommitResponseTxnOffsetCommitResponseTopic>): void {
+function writeTxnOffsetCommitResponseTopic(w: Writer, v: number, o: Input<TxnOffsetCommitResponseTopic>): void {
   const name = o.name ?? "";
   const partitions = o.partitions ?? NO_ITEMS;
   if (v >= 3) { w.compactString(name); } else { w.string(name); }
-  writeArray(w, v >= 3, partitions, (w, e) => { writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, v, e); });
+  writeArray(w, v >= 3, partitions, (w, e) => { writeTxnOffsetCommitResponsePartition(w, v, e); });
   if (v >= 3) {
     writeTaggedFields(w, undefined, o.unknownTaggedFields);
   }
 }
 
-function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, v: number): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+function readTxnOffsetCommitResponsePartition(r: Reader, v: number): TxnOffsetCommitResponsePartition {
   let partitionIndex: number = 0;
   let errorCode: number = 0;
   partitionIndex = r.int32();
   errorCode = r.int16();
   const unknownTaggedFields = v >= 3 ? readTaggedFields(r, () => false) : undefined;
-  const o: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition = { partitionIndex, errorCode };
+  const o: TxnOffsetCommitResponsePartition = { partitionIndex, errorCode };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
-function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer, v: number, o: Input<TxnOffsetCommitResponseTxnOffsetCommitResponsePartition>): void {
+function writeTxnOffsetCommitResponsePartition(w: Writer, v: number, o: Input<TxnOffsetCommitResponsePartition>): void {
   const partitionIndex = o.partitionIndex ?? 0;
   const errorCode = o.errorCode ?? 0;
   w.int32(partitionIndex);
