@@ -1,0 +1,15 @@
+import type { MetadataStore } from '../cluster/metadata-store.ts';
+import type { ReplicaManager } from '../cluster/replica-manager.ts';
+import type { TopicManager } from '../cluster/topic-manager.ts';
+import type { Logger } from '../logger.ts';
+
+/** The domain objects handlers call into. */
+export interface BrokerServices {
+  readonly nodeId: number;
+  readonly metadata: MetadataStore;
+  readonly replicas: ReplicaManager;
+  readonly topics: TopicManager;
+  readonly log: Logger;
+  /** The log dirs, for DescribeLogDirs. */
+  readonly logDirs: readonly string[];
+}
