@@ -65,6 +65,19 @@ function declaredLength(data: Uint8Array, start: number, end: number): number {
   throw corruptCompressed('snappy', 'length preamble longer than 32 bits');
 }
 
+/**
+ * The most output one input byte of a snappy stream can produce: a 3-byte copy element
+ * yields at most 64 bytes. A preamble claiming more is a lie, refused before the codec
+ * allocates an output buffer of the claimed size.
+ */
+const MAX_EXPANSION = 22;
+
+function checkPlausible(declared: number, compressedSize: number): void {
+  if (declared > compressedSize * MAX_EXPANSION + 16) {
+    throw corruptCompressed('snappy', `a block of ${compressedSize} bytes cannot hold the ${declared} bytes it declares`);
+  }
+}
+
 function rawBlock(data: Uint8Array): Buffer {
   try {
     return uncompressSync(data, { asBuffer: true }) as Buffer;
@@ -79,6 +92,7 @@ export function snappyDecompress(data: Uint8Array, options?: DecompressOptions):
   if (!isXerialSnappy(data)) {
     const n = declaredLength(data, 0, data.length);
     if (n > max) throw outputTooLarge('snappy', max, n);
+    checkPlausible(n, data.length);
     return rawBlock(data);
   }
   // First pass: find every block and add up the lengths they declare, so nothing is
@@ -93,7 +107,9 @@ export function snappyDecompress(data: Uint8Array, options?: DecompressOptions):
     const len = view.getInt32(pos);
     pos += 4;
     if (len < 0 || pos + len > data.length) throw corruptCompressed('snappy', `xerial block length ${len} at ${pos - 4} runs past the end`);
-    total += declaredLength(data, pos, pos + len);
+    const n = declaredLength(data, pos, pos + len);
+    checkPlausible(n, len);
+    total += n;
     if (total > max) throw outputTooLarge('snappy', max, total);
     starts.push(pos);
     ends.push(pos + len);

@@ -48,6 +48,13 @@ describe('snappy', () => {
     assert.throws(() => snappyDecompress(raw), { code: 'SAMSA_ERR_COMPRESSION_CORRUPT' });
   });
 
+  it('refuses a preamble that claims more than the block could ever hold, before allocating it', () => {
+    const lie = Buffer.from([0x80, 0x80, 0x80, 0x20, 0x00]); // declares 64 MiB in 5 bytes
+    assert.throws(() => snappyDecompress(lie), /cannot hold/);
+    const densest = compressSync(Buffer.alloc(1 << 20));
+    assert.equal(snappyDecompress(densest).length, 1 << 20, 'the densest real stream stays under the bound');
+  });
+
   it('rejects xerial blocks with negative or overlong lengths', () => {
     const packed = Buffer.from(snappyCompress(Buffer.from('abc')));
     packed.writeInt32BE(-1, 16);
