@@ -248,4 +248,24 @@ export class ReplicaManager {
       return { errorCode: err.errorCode, lowWatermark: -1n };
     }
   }
+
+  /**
+   * OffsetForLeaderEpoch: the end offset of the requested epoch. Leadership never moves
+   * on a single node, so the only epoch is the current one and it ends at the log end;
+   * a later epoch is unknown (-1, -1). Fencing by current_leader_epoch as Kafka does.
+   */
+  endOffsetForEpoch(topic: string, partition: number, currentLeaderEpoch: number, leaderEpoch: number):
+  { errorCode: number; leaderEpoch: number; endOffset: bigint } {
+    const p = this.#partitions.get(key(topic, partition));
+    if (p === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, leaderEpoch: -1, endOffset: -1n };
+    if (currentLeaderEpoch >= 0 && currentLeaderEpoch < p.leaderEpoch) return { errorCode: ErrorCode.FENCED_LEADER_EPOCH, leaderEpoch: -1, endOffset: -1n };
+    if (currentLeaderEpoch > p.leaderEpoch) return { errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, leaderEpoch: -1, endOffset: -1n };
+    if (leaderEpoch > p.leaderEpoch) return { errorCode: ErrorCode.NONE, leaderEpoch: -1, endOffset: -1n };
+    return { errorCode: ErrorCode.NONE, leaderEpoch: p.leaderEpoch, endOffset: BigInt(p.log.logEndOffset) };
+  }
+
+  /** Sizes for DescribeLogDirs. */
+  partitionSizes(): Array<{ topic: string; partition: number; size: number; dir: string }> {
+    return [...this.#partitions.values()].map((p) => ({ topic: p.topic, partition: p.index, size: p.log.size, dir: p.log.dir }));
+  }
 }
