@@ -12,7 +12,7 @@ import {
   Writer, apiSpec, readRequestHeader, requestHeaderVersion,
 } from '../src/index.ts';
 import type {
-  ApiVersionsRequest, CreateTopicsRequest, Input, FetchRequest, FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest,
+  ApiVersionsRequest, CreateTopicsRequest, Input, FetchRequest, FindCoordinatorRequest, HeartbeatRequest, InitProducerIdRequest, JoinGroupRequest,
   LeaveGroupRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest, OffsetFetchRequest, ProduceRequest,
   SyncGroupRequest,
 } from '../src/index.ts';
@@ -37,6 +37,7 @@ interface Fixture {
     topic?: string;
     groupId?: string;
     compression?: Codec;
+    idempotent?: boolean;
     records?: ExpectedRecord[];
     clientSoftwareName?: string;
     clientSoftwareVersion?: string;
@@ -112,7 +113,16 @@ function checkFacts(fixture: Fixture, header: RequestHeader, body: unknown): voi
       });
       assert.ok(batches.length > 0, 'at least one batch');
       const codec = CompressionType[facts.compression ?? 'none'];
-      for (const batch of batches) assert.equal(batch.attributes & 0x07, codec, `compression bits of ${fixture.file}`);
+      for (const batch of batches) {
+        assert.equal(batch.attributes & 0x07, codec, 'compression bits');
+        assert.equal(batch.isTransactional, false);
+        if (facts.idempotent === true) {
+          assert.ok(batch.producerId >= 0n && batch.producerEpoch >= 0 && batch.baseSequence >= 0, 'producer id, epoch and sequence');
+        } else {
+          // Only the producer id says "none": kafkajs 2.2.4 writes base sequence 0 anyway.
+          assert.equal(batch.producerId, -1n, 'no producer id');
+        }
+      }
       const records = batches.flatMap((b) => b.toArray()).map((r) => ({
         key: text(r.key),
         value: text(r.value),
@@ -159,6 +169,10 @@ function checkFacts(fixture: Fixture, header: RequestHeader, body: unknown): voi
       }
       break;
     }
+    case ApiKey.InitProducerId:
+      // Idempotence without transactions.
+      assert.equal((body as InitProducerIdRequest).transactionalId, null);
+      break;
     case ApiKey.Heartbeat:
       assert.equal((body as HeartbeatRequest).groupId, groupId);
       break;

@@ -41,6 +41,8 @@ interface StepFacts {
   topic: string;
   groupId?: string;
   compression?: Codec;
+  /** The producer asked for idempotence: its batches carry a producer id and sequences. */
+  idempotent?: boolean;
   messages?: MessageInput[];
   /** ApiVersions v3+ fields, where the step sets them. */
   clientSoftwareName?: string;
@@ -68,6 +70,7 @@ interface FixtureEntry {
     topic?: string;
     groupId?: string;
     compression?: Codec;
+    idempotent?: boolean;
     records?: MessageInput[];
     clientSoftwareName?: string;
     clientSoftwareVersion?: string;
@@ -77,10 +80,11 @@ interface FixtureEntry {
 const LOREM = 'lorem ipsum dolor sit amet consectetur adipiscing elit ';
 
 /** Keyed messages with headers; values repeat enough text for every codec to shrink them. */
-function messagesFor(client: Client, codec: Codec): MessageInput[] {
+function messagesFor(client: Client, codec: Codec, idempotent = false): MessageInput[] {
+  const what = `${codec}${idempotent ? '-idempotent' : ''}`;
   return [0, 1, 2].map((i) => ({
-    key: `${client}-${codec}-key-${i}`,
-    value: `${client} ${codec} message ${i} ${LOREM.repeat(3)}`,
+    key: `${client}-${what}-key-${i}`,
+    value: `${client} ${what} message ${i} ${LOREM.repeat(3)}`,
     // The same headers on every message, because kcat -H applies to all of them.
     headers: { 'capture-client': client, 'capture-codec': codec },
   }));
@@ -108,17 +112,18 @@ function kafkajsSteps(): Step[] {
   const topic = 'capture-kafkajs';
   const groupId = 'capture-kafkajs-group';
   const codecs = Object.keys(kafkajsCodecs) as (keyof typeof kafkajsCodecs)[];
-  const produce = codecs.map((codec): Step => {
-    const messages = messagesFor('kafkajs', codec);
+  const produceStep = (codec: keyof typeof kafkajsCodecs, idempotent: boolean): Step => {
+    const messages = messagesFor('kafkajs', codec, idempotent);
     return {
-      client: 'kafkajs', name: `produce-${codec}`, timeoutMs: 20_000,
-      facts: { clientId, topic, compression: codec, messages },
+      client: 'kafkajs', name: `produce-${codec}${idempotent ? '-idempotent' : ''}`, timeoutMs: 20_000,
+      facts: { clientId, topic, compression: codec, idempotent, messages },
       async run(bootstrap) {
-        const producer = kafkajsClient(clientId, bootstrap).producer({ allowAutoTopicCreation: true });
+        const producer = kafkajsClient(clientId, bootstrap).producer({ allowAutoTopicCreation: true, idempotent });
         await producer.connect();
         try {
           await producer.send({
-            topic, acks: 1, compression: kafkajsCodecs[codec],
+            // An idempotent producer must wait for all replicas.
+            topic, acks: idempotent ? -1 : 1, compression: kafkajsCodecs[codec],
             messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers, partition: 0 })),
           });
         } finally {
@@ -126,7 +131,8 @@ function kafkajsSteps(): Step[] {
         }
       },
     };
-  });
+  };
+  const produce = [...codecs.map((codec) => produceStep(codec, false)), produceStep('none', true)];
   const createdTopic = 'capture-kafkajs-created';
   const admin: Step = {
     client: 'kafkajs', name: 'create-topics', timeoutMs: 20_000, facts: { clientId, topic: createdTopic },
@@ -140,7 +146,7 @@ function kafkajsSteps(): Step[] {
       }
     },
   };
-  const expected = codecs.length * 3;
+  const expected = produce.length * 3;
   const consume: Step = {
     client: 'kafkajs', name: 'consume-group', timeoutMs: 30_000, facts: { clientId, topic, groupId },
     async run(bootstrap, signal) {
@@ -224,20 +230,21 @@ function kcatSteps(): Step[] {
     '-X', `client.software.name=${KCAT_SOFTWARE.name}`, '-X', `client.software.version=${KCAT_SOFTWARE.version}`,
   ];
   const codecs: Codec[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
-  const produce = codecs.map((codec): Step => {
-    const messages = messagesFor('kcat', codec);
+  const produceStep = (codec: Codec, idempotent: boolean): Step => {
+    const messages = messagesFor('kcat', codec, idempotent);
     const headers = Object.entries(messages[0]!.headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
     return {
-      client: 'kcat', name: `produce-${codec}`, timeoutMs: 20_000,
-      facts: { clientId, topic, compression: codec, messages, ...software },
+      client: 'kcat', name: `produce-${codec}${idempotent ? '-idempotent' : ''}`, timeoutMs: 20_000,
+      facts: { clientId, topic, compression: codec, idempotent, messages, ...software },
       run: (bootstrap, signal) => mustSucceed('kcat -P', runProcess(KCAT, [
         ...common(bootstrap), '-P', '-t', topic, '-p', '0', '-K', ':', ...headers, '-z', codec,
         // One batch for all lines: the fixture's expected records are all of them.
-        '-X', 'linger.ms=200',
+        '-X', 'linger.ms=200', '-X', `enable.idempotence=${idempotent}`,
       ], signal, messages.map((m) => `${m.key}:${m.value}\n`).join(''))),
     };
-  });
-  const expected = codecs.length * 3;
+  };
+  const produce = [...codecs.map((codec) => produceStep(codec, false)), produceStep('none', true)];
+  const expected = produce.length * 3;
   return [
     {
       client: 'kcat', name: 'metadata', timeoutMs: 15_000, facts: { clientId, topic, ...software },
@@ -299,7 +306,7 @@ function kebab(name: string): string {
  * variants are read from the request, which only names the file.
  */
 function variantTag(f: RecordedFrame, apiKey: number, step: Step): string {
-  if (apiKey === ApiKey.Produce) return step.facts.compression ?? '';
+  if (apiKey === ApiKey.Produce) return `${step.facts.compression ?? ''}${step.facts.idempotent === true ? '-idempotent' : ''}`;
   if (apiKey !== ApiKey.Metadata && apiKey !== ApiKey.JoinGroup) return '';
   let body: unknown;
   try {
@@ -327,6 +334,7 @@ function expectFor(apiKey: number, step: Step): FixtureEntry['expect'] {
     case ApiKey.Produce:
       expect.topic = facts.topic;
       if (facts.compression !== undefined) expect.compression = facts.compression;
+      expect.idempotent = facts.idempotent ?? false;
       if (facts.messages !== undefined) expect.records = facts.messages;
       break;
     case ApiKey.Metadata: case ApiKey.Fetch: case ApiKey.ListOffsets: case ApiKey.CreateTopics:
@@ -400,7 +408,8 @@ async function runStep(recorder: Recorder, step: Step): Promise<boolean> {
 /** Every client must yield at least these APIs (issue 2). */
 const REQUIRED = [ApiKey.ApiVersions, ApiKey.Metadata, ApiKey.Produce, ApiKey.Fetch, ApiKey.FindCoordinator, ApiKey.JoinGroup];
 
-export async function capture(options: { port?: number } = {}): Promise<number> {
+export async function capture(options: { port?: number; out?: string } = {}): Promise<number> {
+  const outDir = options.out ?? fixturesDir;
   const recorder = await Recorder.start({ port: options.port ?? 0, log: (line) => { console.log(`  recorder: ${line}`); } });
   console.log(`recorder listening on ${recorder.bootstrap}`);
   const steps = [...kafkajsSteps(), ...kcatSteps(), ...kafkaPythonSteps()];
@@ -416,11 +425,11 @@ export async function capture(options: { port?: number } = {}): Promise<number> 
 
   const byLabel = new Map(steps.map((s) => [`${s.client}/${s.name}`, s]));
   const fixtures = selectFixtures(recorder.frames, byLabel);
-  await rm(fixturesDir, { recursive: true, force: true });
+  await rm(outDir, { recursive: true, force: true });
   let total = 0;
   for (const { entry, bytes } of fixtures) {
-    await mkdir(path.dirname(path.join(fixturesDir, entry.file)), { recursive: true });
-    await writeFile(path.join(fixturesDir, entry.file), bytes);
+    await mkdir(path.dirname(path.join(outDir, entry.file)), { recursive: true });
+    await writeFile(path.join(outDir, entry.file), bytes);
     total += bytes.length;
   }
   const index = {
@@ -429,8 +438,8 @@ export async function capture(options: { port?: number } = {}): Promise<number> 
     advertised: Object.fromEntries([...advertised].map(([key, r]) => [apiSpec(key)?.name ?? key, `${r.minVersion}-${r.maxVersion}`])),
     fixtures: fixtures.map((f) => f.entry),
   };
-  await writeFile(path.join(fixturesDir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
-  console.log(`wrote ${fixtures.length} fixtures (${total} bytes) to ${path.relative(repoRoot, fixturesDir)}`);
+  await writeFile(path.join(outDir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+  console.log(`wrote ${fixtures.length} fixtures (${total} bytes) to ${outDir}`);
 
   for (const client of ['kafkajs', 'kcat', 'kafka-python'] as const) {
     const have = new Set(fixtures.filter((f) => f.entry.client === client).map((f) => f.entry.apiKey));
