@@ -195,7 +195,7 @@ export class Recorder {
     switch (ctx.header.requestApiKey) {
       case ApiKey.ApiVersions: return this.#apiVersions(ErrorCode.NONE);
       case ApiKey.Metadata: return this.#metadata(ctx, body as MetadataRequest);
-      case ApiKey.Produce: return this.#produce(ctx, body as ProduceRequest);
+      case ApiKey.Produce: return this.#produce(body as ProduceRequest);
       case ApiKey.Fetch: return this.#fetch(ctx, body as FetchRequest);
       case ApiKey.ListOffsets: return this.#listOffsets(ctx, body as ListOffsetsRequest);
       case ApiKey.FindCoordinator: return this.#findCoordinator(ctx, body as FindCoordinatorRequest);
@@ -246,7 +246,7 @@ export class Recorder {
     };
   }
 
-  #produce(_ctx: RequestContext, req: ProduceRequest): Input<ProduceResponse> | null {
+  #produce(req: ProduceRequest): Input<ProduceResponse> | null {
     const responses = req.topicData.map((topic) => ({
       name: topic.name,
       partitionResponses: topic.partitionData.map((p) => {
@@ -282,7 +282,7 @@ export class Recorder {
   }
 
   async #fetch({ version }: RequestContext, req: FetchRequest): Promise<Input<FetchResponse>> {
-    const answer = (): Input<FetchResponse> & { bytes: number } => {
+    const answer = (): { response: Input<FetchResponse>; bytes: number } => {
       let bytes = 0;
       const responses = req.topics.map((t) => ({
         topic: t.topic,
@@ -303,15 +303,13 @@ export class Recorder {
           };
         }),
       }));
-      return { errorCode: ErrorCode.NONE, sessionId: 0, responses, bytes };
+      // Session id 0 declines a fetch session (KIP-227), which Kafka allows.
+      return { response: { errorCode: ErrorCode.NONE, sessionId: 0, responses }, bytes };
     };
-    let first = answer();
-    if (first.bytes === 0 && req.maxWaitMs > 0) {
-      await this.#sleep(Math.min(req.maxWaitMs, MAX_FETCH_WAIT_MS));
-      first = answer();
-    }
-    const { bytes: _bytes, ...response } = first;
-    return response;
+    const first = answer();
+    if (first.bytes > 0 || req.maxWaitMs <= 0) return first.response;
+    await this.#sleep(Math.min(req.maxWaitMs, MAX_FETCH_WAIT_MS));
+    return answer().response;
   }
 
   #sleep(ms: number): Promise<void> {
