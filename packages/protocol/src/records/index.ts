@@ -1,6 +1,6 @@
 export * from './batch-header.ts';
 export { crc32c } from './crc32c.ts';
-export { Record, MIN_RECORD_SIZE } from './record.ts';
+export { DefaultRecord, MIN_RECORD_SIZE } from './record.ts';
 export type { RecordHeader, RecordHeaderInput, RecordInput } from './record.ts';
 export {
   RecordBatch, NO_PRODUCER_ID, NO_PRODUCER_EPOCH, NO_SEQUENCE, NO_TIMESTAMP, NO_PARTITION_LEADER_EPOCH,

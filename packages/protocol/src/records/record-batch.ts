@@ -7,7 +7,7 @@ import {
 } from './batch-header.ts';
 import type { RecordBatchHeader } from './batch-header.ts';
 import { MIN_RECORD_SIZE, readRecord } from './record.ts';
-import type { Record, RecordBase } from './record.ts';
+import type { DefaultRecord, RecordBase } from './record.ts';
 import { RecordCursor } from './varint.ts';
 
 /** Options for reading records: the cap on a compressed batch's inflated size. */
@@ -147,7 +147,7 @@ export class RecordBatch {
    * iteration starts. Throws CorruptRecordError or ProtocolError on a batch whose counts
    * or lengths lie, before allocating anything for them.
    */
-  *records(options?: RecordReadOptions): Generator<Record, void, undefined> {
+  *records(options?: RecordReadOptions): Generator<DefaultRecord, void, undefined> {
     const count = this.recordCount;
     if (count < 0) throw new CorruptRecordError(`record batch count ${count} is negative`);
     const section = this.recordsSection(options);
@@ -167,7 +167,7 @@ export class RecordBatch {
   }
 
   /** All records in an array (convenience for tests and tools; prefer `records()`). */
-  toArray(options?: RecordReadOptions): Record[] {
+  toArray(options?: RecordReadOptions): DefaultRecord[] {
     return [...this.records(options)];
   }
 }

@@ -21,10 +21,11 @@ export interface RecordBase {
 const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
 
 /**
- * One record of a v2 batch. `key`, `value` and header values are subarrays of the batch
+ * One record of a v2 batch (Kafka's DefaultRecord; the name also keeps clear of
+ * TypeScript's `Record<K, V>`). `key`, `value` and header values are subarrays of the batch
  * (or of its decompressed records section): copy them to keep them past that buffer.
  */
-export class Record {
+export class DefaultRecord {
   readonly attributes: number;
   readonly timestampDelta: number;
   readonly offsetDelta: number;
@@ -60,7 +61,7 @@ export const MIN_RECORD_SIZE = 7;
  * Decodes the record at the cursor. Every length is checked against the record's own
  * declared size, and the fields must use it up exactly, as Kafka's DefaultRecord demands.
  */
-export function readRecord(c: RecordCursor, base: RecordBase): Record {
+export function readRecord(c: RecordCursor, base: RecordBase): DefaultRecord {
   const batchEnd = c.end;
   const length = c.varint();
   if (length < MIN_RECORD_SIZE - 1 || length > batchEnd - c.pos) {
@@ -102,7 +103,7 @@ export function readRecord(c: RecordCursor, base: RecordBase): Record {
   }
   if (c.pos !== recordEnd) throw new CorruptRecordError(`record declares ${length} bytes but its fields use ${length - (recordEnd - c.pos)}`);
   c.end = batchEnd;
-  return new Record(base, attributes, timestampDelta, offsetDelta, key, value, headers);
+  return new DefaultRecord(base, attributes, timestampDelta, offsetDelta, key, value, headers);
 }
 
 /** A record to encode. Strings are written as UTF-8. */
