@@ -73,6 +73,13 @@ describe('record fixtures from real clients', () => {
   }
 
   it('kafka-python 2.0.2 reads batches we build, with every codec', (t) => {
+    try {
+      execFileSync('/usr/bin/python3', ['-c', 'import kafka, snappy, lz4.frame, zstandard'], { stdio: 'ignore' });
+    } catch {
+      // CI installs python3-kafka; the codecs come from python3-snappy, python3-lz4, python3-zstandard.
+      t.skip('python3-kafka with python3-snappy, python3-lz4 and python3-zstandard is not installed');
+      return;
+    }
     const codecs = [CompressionType.none, CompressionType.gzip, CompressionType.snappy, CompressionType.lz4, CompressionType.zstd];
     const blob = Buffer.concat(codecs.map((c, i) => buildRecordBatch([
       { key: `k${i}`, value: `value ${i} `.repeat(20), timestamp: 1763740800000 + i, headers: [{ key: 'h', value: null }, { key: 'ü', value: 'x' }] },
@@ -92,16 +99,7 @@ describe('record fixtures from real clients', () => {
       '                    [[k, v and v.decode()] for k, v in r.headers]])',
       'print(json.dumps(out))',
     ].join('\n');
-    let out: string;
-    try {
-      out = execFileSync('/usr/bin/python3', ['-c', script], { input: blob, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
-    } catch (err) {
-      if (/No module named|ENOENT/.test(String((err as { stderr?: unknown }).stderr ?? err))) {
-        t.skip('python3-kafka is not installed');
-        return;
-      }
-      throw err;
-    }
+    const out = execFileSync('/usr/bin/python3', ['-c', script], { input: blob, encoding: 'utf8' });
     const expected = codecs.flatMap((c, i) => [
       [c, i * 2, 1763740800000 + i, `k${i}`, `value ${i} `.repeat(20).slice(0, 9), [['h', null], ['ü', 'x']]],
       [c, i * 2 + 1, 1763740800000 - i, null, null, []],
