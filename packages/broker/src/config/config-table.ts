@@ -227,6 +227,7 @@ export const brokerConfigs = {
   }),
   'log.dir': string({
     default: null,
+    validator: validator('a non-empty path', (dir) => dir !== ''),
     importance: 'high',
     doc: 'One-directory form of log.dirs, used only when log.dirs is not set.',
     differsFromKafka: 'Kafka defaults to /tmp/kafka-logs; Samsa leaves it unset so the ./data default of log.dirs applies.',
