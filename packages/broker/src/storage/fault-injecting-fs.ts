@@ -52,6 +52,8 @@ function fsError(code: string, syscall: string, path: string): NodeJS.ErrnoExcep
 export class FaultInjectingFs implements StorageFs {
   #files = new Map<string, MemFile>();
   #dirs = new Set<string>(['/']);
+  /** Names in each directory, so readdir does not scan the whole tree. */
+  #children = new Map<string, Set<string>>([['/', new Set()]]);
   #generation = 0;
   #faults: Array<InjectedFault & { left: number }> = [];
   #now: () => number;
@@ -114,6 +116,38 @@ export class FaultInjectingFs implements StorageFs {
     return fault;
   }
 
+  #link(path: string): void {
+    const parent = posix.dirname(path);
+    let set = this.#children.get(parent);
+    if (set === undefined) this.#children.set(parent, (set = new Set()));
+    if (path !== parent) set.add(posix.basename(path));
+  }
+
+  #unlinkName(path: string): void {
+    this.#children.get(posix.dirname(path))?.delete(posix.basename(path));
+  }
+
+  #setFile(path: string, f: MemFile): void {
+    this.#files.set(path, f);
+    this.#link(path);
+  }
+
+  #deleteFile(path: string): void {
+    if (this.#files.delete(path)) this.#unlinkName(path);
+  }
+
+  #addDir(path: string): void {
+    this.#dirs.add(path);
+    if (!this.#children.has(path)) this.#children.set(path, new Set());
+    this.#link(path);
+  }
+
+  #deleteDir(path: string): void {
+    this.#dirs.delete(path);
+    this.#children.delete(path);
+    this.#unlinkName(path);
+  }
+
   #file(path: string, syscall: string): MemFile {
     const f = this.#files.get(path);
     if (f === undefined) throw fsError('ENOENT', syscall, path);
@@ -129,7 +163,7 @@ export class FaultInjectingFs implements StorageFs {
     if (mode === 'create') {
       this.#checkParent(path, 'open');
       if (this.#files.has(path)) throw fsError('EEXIST', 'open', path);
-      this.#files.set(path, { data: Buffer.alloc(0), length: 0, syncedLength: 0, mtimeMs: this.#now() });
+      this.#setFile(path, { data: Buffer.alloc(0), length: 0, syncedLength: 0, mtimeMs: this.#now() });
     }
     const file = this.#file(path, 'open');
     this.openHandles++;
@@ -202,17 +236,13 @@ export class FaultInjectingFs implements StorageFs {
   async readdir(rawPath: string): Promise<string[]> {
     const path = posix.resolve(rawPath);
     if (!this.#dirs.has(path)) throw fsError('ENOENT', 'scandir', path);
-    const names: string[] = [];
-    for (const p of [...this.#dirs, ...this.#files.keys()]) {
-      if (p !== path && posix.dirname(p) === path) names.push(posix.basename(p));
-    }
-    return names.sort();
+    return [...(this.#children.get(path) ?? [])].sort();
   }
 
   async mkdir(rawPath: string): Promise<void> {
     let path = posix.resolve(rawPath);
     while (!this.#dirs.has(path)) {
-      this.#dirs.add(path);
+      this.#addDir(path);
       path = posix.dirname(path);
     }
   }
@@ -223,35 +253,36 @@ export class FaultInjectingFs implements StorageFs {
     this.#checkParent(to, 'rename');
     const f = this.#files.get(from);
     if (f !== undefined) {
-      this.#files.delete(from);
-      this.#files.set(to, f);
+      this.#deleteFile(from);
+      this.#deleteFile(to);
+      this.#setFile(to, f);
       return;
     }
     if (!this.#dirs.has(from)) throw fsError('ENOENT', 'rename', from);
     const prefix = from + '/';
-    for (const d of [...this.#dirs]) {
+    for (const d of [...this.#dirs].sort()) {
       if (d === from || d.startsWith(prefix)) {
-        this.#dirs.delete(d);
-        this.#dirs.add(to + d.slice(from.length));
+        this.#deleteDir(d);
+        this.#addDir(to + d.slice(from.length));
       }
     }
     for (const [p, file] of [...this.#files]) {
       if (p.startsWith(prefix)) {
-        this.#files.delete(p);
-        this.#files.set(to + p.slice(from.length), file);
+        this.#deleteFile(p);
+        this.#setFile(to + p.slice(from.length), file);
       }
     }
   }
 
   async unlink(rawPath: string): Promise<void> {
-    this.#files.delete(posix.resolve(rawPath));
+    this.#deleteFile(posix.resolve(rawPath));
   }
 
   async rmdir(rawPath: string): Promise<void> {
     const path = posix.resolve(rawPath);
     const prefix = path + '/';
-    for (const d of [...this.#dirs]) if (d === path || d.startsWith(prefix)) this.#dirs.delete(d);
-    for (const p of [...this.#files.keys()]) if (p.startsWith(prefix)) this.#files.delete(p);
+    for (const p of [...this.#files.keys()]) if (p.startsWith(prefix)) this.#deleteFile(p);
+    for (const d of [...this.#dirs]) if (d === path || d.startsWith(prefix)) this.#deleteDir(d);
   }
 
   async syncDir(rawPath: string): Promise<void> {

@@ -118,6 +118,20 @@ export class LogManager {
     }
   }
 
+  #dirCounts: Map<string, number> | null = null;
+
+  /** Logs per log.dir, counted once and then kept up to date (10,000 creations stay linear). */
+  #logsPerDir(): Map<string, number> {
+    if (this.#dirCounts === null) {
+      this.#dirCounts = new Map(this.#logDirs.map((d) => [resolve(d), 0]));
+      for (const log of this.#logs.values()) {
+        const parent = resolve(log.dir, '..');
+        this.#dirCounts.set(parent, (this.#dirCounts.get(parent) ?? 0) + 1);
+      }
+    }
+    return this.#dirCounts;
+  }
+
   #key(topic: string, partition: number): string {
     return `${topic}\u0000${partition}`;
   }
@@ -161,15 +175,12 @@ export class LogManager {
         if (/[\s/\\]/.test(topic) || topic === '' || topic === '.' || topic === '..') {
           throw new RangeError(`topic name ${JSON.stringify(topic)} cannot name a log directory`);
         }
-        const counts = new Map(this.#logDirs.map((d) => [resolve(d), 0]));
-        for (const log of this.#logs.values()) {
-          const parent = resolve(log.dir, '..');
-          counts.set(parent, (counts.get(parent) ?? 0) + 1);
-        }
+        const counts = this.#logsPerDir();
         const dir = [...counts.keys()].sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0))[0]!;
         const log = await UnifiedLog.load(this.ctx, join(dir, logDirName(topic, partition)), topic, partition,
           resolveLogConfig({ ...this.#defaults, ...config }), { recoveryPoint: 0, logStartOffset: 0, hadCleanShutdown: true });
         this.#logs.set(key, log);
+        counts.set(dir, (counts.get(dir) ?? 0) + 1);
         return log;
       })().finally(() => this.#creating.delete(key));
       this.#creating.set(key, creating);
@@ -187,6 +198,7 @@ export class LogManager {
     const log = this.#logs.get(key);
     if (log === undefined) return;
     this.#logs.delete(key);
+    this.#dirCounts = null;
     await log.delete();
   }
 
