@@ -1,4 +1,23 @@
-/** The broker's configuration: one declared table, loading, dynamic updates, topic configs and docs. */
+/**
+ * The broker's configuration: one declared table, loading, dynamic updates, topic configs and docs.
+ *
+ * Files: config-table.ts (every key: the one place to add one), config-key.ts (key builders,
+ * type and source codes), broker-config.ts (loading, layers, cross-field checks, describe,
+ * alter), topic-config.ts (topic overrides, effective values, storage's LogConfig),
+ * properties-file.ts, listeners.ts, alter-config-op.ts, config-reference.ts (Markdown docs).
+ *
+ * Non-obvious:
+ * - Longs are numbers; anything beyond 2^53 (Kafka's Long.MAX_VALUE "never") saturates to
+ *   LONG_MAX and prints back as 9223372036854775807.
+ * - `get('log.retention.ms')` is the key's own value (null unless set), as DescribeConfigs
+ *   shows it; the retention in force is `logRetentionMs` (same for roll, jitter, flush).
+ * - `get('node.id')`, `get('broker.id')` and `get('log.dirs')` are resolved: broker.id and
+ *   log.dir feed them when the primary key is unset.
+ * - Listener values are parsed before listener.security.protocol.map is known and bound to it
+ *   during resolution; only resolved values carry the right securityProtocol.
+ * - Loading reads no environment unless given one (the CLI passes process.env).
+ * - Every change re-resolves all layers and re-runs the cross-field checks before it is applied.
+ */
 
 export {
   AlterConfigOpType,
