@@ -1,0 +1,151 @@
+/**
+ * Storage throughput next to the disk's own figures, measured in the same run (issue 3).
+ *
+ *   node bench/storage/run.ts [--runs 3] [--mib 512] [--dir /path/on/the/disk] [--sync-seconds 3]
+ *
+ * Cases (1 KiB records, 16 per batch = 16 KiB batches, uncompressed):
+ * - append, page cache: flush policy off (Kafka's default); 32 appends in flight.
+ * - append, fsync per batch: flush.messages=1, one append at a time (every batch is
+ *   fsynced before the next is sent), and with 32 in flight (group commit).
+ * - read: the whole log from offset 0, 1 MiB per read, as a catching-up consumer.
+ * Disk figures come from dd (fio is not installed here): buffered write of 16 KiB blocks,
+ * 16 KiB writes with O_DSYNC (what fio --fdatasync=1 measures), and a read of the file.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildRecordBatch } from '@samsa/protocol';
+import { LogManager } from '../../packages/broker/src/storage/log-manager.ts';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    mib: { type: 'string', default: '512' },
+    dir: { type: 'string' },
+    'sync-seconds': { type: 'string', default: '3' },
+  },
+});
+const RUNS = Number(values.runs);
+const TOTAL = Number(values.mib) * 1024 * 1024;
+const SYNC_SECONDS = Number(values['sync-seconds']);
+const BATCH_RECORDS = 16;
+const RECORD_BYTES = 1024;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Runs dd and returns MB/s from its summary line (bytes copied / seconds). */
+function dd(args: string[]): number {
+  const res = spawnSync('dd', args, { encoding: 'utf8' });
+  const line = res.stderr.trim().split('\n').pop() ?? '';
+  const m = /^(\d+) bytes .* copied, ([\d.]+) s/.exec(line);
+  if (res.status !== 0 || m === null) throw new Error(`dd ${args.join(' ')}: ${res.stderr}`);
+  return Number(m[1]) / Number(m[2]) / 1e6;
+}
+
+function makeBatches(n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const records = Array.from({ length: BATCH_RECORDS }, (_, j) => ({ value: Buffer.alloc(RECORD_BYTES, (i + j) & 0xff), timestamp: 1_700_000_000_000 }));
+    out.push(buildRecordBatch(records, { baseTimestamp: 1_700_000_000_000 }));
+  }
+  return out;
+}
+
+async function appendRun(root: string, flush: boolean, inFlight: number, bytesLimit: number, secondsLimit: number): Promise<{ mbps: number; bytes: number }> {
+  const dir = await mkdtemp(join(root, 'log-'));
+  const manager = await LogManager.start({
+    logDirs: [dir], startBackgroundTasks: false,
+    defaultConfig: flush ? { flushMessages: 1 } : {},
+  });
+  const log = await manager.getOrCreateLog('bench', 0);
+  // Each append patches its buffer in place, so a buffer is reused only after its append returned.
+  const pool = makeBatches(inFlight * 2);
+  let written = 0;
+  let i = 0;
+  const start = performance.now();
+  const deadline = start + secondsLimit * 1000;
+  const pending = new Set<Promise<void>>();
+  while (written < bytesLimit && performance.now() < deadline) {
+    const b = pool[i++ % pool.length]!;
+    written += b.length;
+    const p: Promise<void> = log.append(b).then(() => {
+      pending.delete(p);
+    });
+    pending.add(p);
+    if (pending.size >= inFlight) await Promise.race(pending);
+  }
+  await Promise.all(pending);
+  const secs = (performance.now() - start) / 1000;
+  await manager.shutdown();
+  if (!flush) {
+    // Keep the log for the read case.
+    return { mbps: written / secs / 1e6, bytes: written };
+  }
+  await rm(dir, { recursive: true, force: true });
+  return { mbps: written / secs / 1e6, bytes: written };
+}
+
+async function readRun(root: string): Promise<number> {
+  const dir = join(root, 'read');
+  const manager = await LogManager.start({ logDirs: [dir], startBackgroundTasks: false });
+  const log = await manager.getOrCreateLog('bench', 0);
+  let offset = 0;
+  let bytes = 0;
+  const start = performance.now();
+  while (offset < log.logEndOffset) {
+    const r = await log.read(offset, { maxBytes: 1024 * 1024 });
+    bytes += r.records.length;
+    offset = r.nextOffset;
+  }
+  const secs = (performance.now() - start) / 1000;
+  await manager.shutdown();
+  return bytes / secs / 1e6;
+}
+
+async function main(): Promise<void> {
+  const root = values.dir ?? await mkdtemp(join(tmpdir(), 'samsa-bench-storage-'));
+  const ddFile = join(root, 'dd.bin');
+  const blocks = Math.floor(TOTAL / 16384);
+  const rows: Record<string, number[]> = {
+    'disk: dd buffered write, 16 KiB blocks': [],
+    'samsa: append, page cache (32 in flight)': [],
+    'disk: dd read of that file (page cache)': [],
+    'samsa: read, 1 MiB per fetch': [],
+    'disk: dd 16 KiB writes with O_DSYNC (≈ fio --fdatasync=1)': [],
+    'samsa: append, fsync per batch (1 in flight)': [],
+    'samsa: append, flush.messages=1, 32 in flight (group commit)': [],
+  };
+  const push = (k: string, v: number) => rows[k]!.push(v);
+  for (let run = 0; run < RUNS; run++) {
+    push('disk: dd buffered write, 16 KiB blocks', dd([`if=/dev/zero`, `of=${ddFile}`, 'bs=16k', `count=${blocks}`]));
+    push('disk: dd read of that file (page cache)', dd([`if=${ddFile}`, 'of=/dev/null', 'bs=1M']));
+    await rm(ddFile, { force: true });
+    const dsyncBlocks = 2000;
+    push('disk: dd 16 KiB writes with O_DSYNC (≈ fio --fdatasync=1)', dd([`if=/dev/zero`, `of=${ddFile}`, 'bs=16k', `count=${dsyncBlocks}`, 'oflag=dsync']));
+    await rm(ddFile, { force: true });
+
+    await rm(join(root, 'read'), { recursive: true, force: true });
+    const a = await appendRun(root, false, 32, TOTAL, 120);
+    push('samsa: append, page cache (32 in flight)', a.mbps);
+    // Move the kept log to the read location.
+    const kept = (await readdir(root)).filter((n) => n.startsWith('log-'));
+    await rename(join(root, kept[0]!), join(root, 'read'));
+    for (const k of kept.slice(1)) await rm(join(root, k), { recursive: true, force: true });
+    push('samsa: read, 1 MiB per fetch', await readRun(root));
+    push('samsa: append, fsync per batch (1 in flight)', (await appendRun(root, true, 1, TOTAL, SYNC_SECONDS)).mbps);
+    push('samsa: append, flush.messages=1, 32 in flight (group commit)', (await appendRun(root, true, 32, TOTAL, SYNC_SECONDS)).mbps);
+    process.stderr.write(`run ${run + 1}/${RUNS} done\n`);
+  }
+  await rm(root, { recursive: true, force: true });
+  console.log(`${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${values.mib} MiB per append run, median of ${RUNS}`);
+  console.log('| case | MB/s (median) | runs |');
+  console.log('|---|---|---|');
+  for (const [k, v] of Object.entries(rows)) console.log(`| ${k} | ${median(v).toFixed(0)} | ${v.map((x) => x.toFixed(0)).join(', ')} |`);
+}
+
+await main();
