@@ -1,10 +1,17 @@
-/** The `samsa` command. Subcommands arrive as the broker and tools land. */
+/** The `samsa` command: one entry point for the broker and Kafka's everyday tools. */
+import { Command, CommanderError } from 'commander';
+import { brokerCommand } from './broker-command.ts';
+
 export async function main(argv: readonly string[]): Promise<number> {
-  const [command] = argv;
-  if (command === 'broker') {
-    process.stderr.write('samsa: the broker is not built yet (see the open issues); nothing to start.\n');
-    return 1;
+  const program = new Command('samsa')
+    .description('Samsa: a Kafka-compatible event streaming platform')
+    .exitOverride()
+    .addCommand(brokerCommand());
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
   }
-  process.stderr.write('usage: samsa <command>\n\ncommands:\n  broker    start a broker (not built yet)\n');
-  return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }

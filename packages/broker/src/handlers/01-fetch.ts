@@ -9,7 +9,7 @@
  * Gaps: v0-3 (would need down-conversion to magic 0/1), follower fetching, aborted
  * transaction lists (issue 6), preferred read replicas.
  */
-import { ApiKey, ErrorCode, FetchRequest, FetchResponse, type Input, type Uuid } from '@samsa/protocol';
+import { ApiKey, EMPTY_BUFFER, ErrorCode, FetchRequest, FetchResponse, type Input, type Uuid } from '@samsa/protocol';
 import type { FetchInput } from '../cluster/replica-manager.ts';
 import { defineHandler } from './handler.ts';
 import type { BrokerServices } from './services.ts';
@@ -56,7 +56,8 @@ export function fetchHandler(s: BrokerServices) {
         list.push({
           partitionIndex: r.partition, errorCode: r.errorCode, highWatermark: r.highWatermark,
           lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset,
-          abortedTransactions: req.isolationLevel === 1 ? [] : null, records: r.records,
+          // Kafka sends empty record sets, never null: librdkafka cannot parse a null one.
+          abortedTransactions: req.isolationLevel === 1 ? [] : null, records: r.records ?? EMPTY_BUFFER,
         });
       }
       const responses = [...byTopic].map(([topic, partitions]) => ({ topic, topicId: names.get(topic)!, partitions }));

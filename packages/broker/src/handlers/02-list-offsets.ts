@@ -28,7 +28,7 @@ export function listOffsetsHandler(s: BrokerServices) {
           const r = await s.replicas.listOffset(t.name, p.partitionIndex, p.timestamp, v >= 2 ? req.isolationLevel : 0);
           partitions.push(v === 0
             ? { partitionIndex: p.partitionIndex, errorCode: r.errorCode, oldStyleOffsets: r.offset >= 0n && p.maxNumOffsets > 0 ? [r.offset] : [] }
-            : { partitionIndex: p.partitionIndex, errorCode: r.errorCode, timestamp: r.timestamp, offset: r.offset, leaderEpoch: r.leaderEpoch });
+            : { partitionIndex: p.partitionIndex, errorCode: r.errorCode, timestamp: r.timestamp, offset: r.offset, ...(v >= 4 ? { leaderEpoch: r.leaderEpoch } : {}) });
         }
         topics.push({ name: t.name, partitions });
       }

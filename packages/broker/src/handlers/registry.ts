@@ -13,11 +13,9 @@ export interface ApiVersionEntry {
 export class HandlerRegistry {
   readonly #handlers = new Map<number, Handler>();
 
-  register(...handlers: Handler<never, never>[]): this {
-    for (const h of handlers) {
-      if (this.#handlers.has(h.apiKey)) throw new Error(`two handlers for API key ${h.apiKey}`);
-      this.#handlers.set(h.apiKey, h as unknown as Handler);
-    }
+  register<Req, Res>(h: Handler<Req, Res>): this {
+    if (this.#handlers.has(h.apiKey)) throw new Error(`two handlers for API key ${h.apiKey}`);
+    this.#handlers.set(h.apiKey, h as unknown as Handler);
     return this;
   }
 

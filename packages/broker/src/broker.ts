@@ -1,0 +1,112 @@
+/**
+ * A broker: storage, metadata, the replica manager, the handlers and the listeners, in
+ * the order Kafka starts them. `Broker.start` returns once the listeners accept
+ * connections; `close` is the graceful shutdown SIGTERM triggers (stop accepting, finish
+ * in-flight requests, flush, checkpoint, write the clean-shutdown marker).
+ */
+import { hostname } from 'node:os';
+import { LocalMetadataStore } from './cluster/local-metadata-store.ts';
+import type { BrokerInfo } from './cluster/metadata-store.ts';
+import { ReplicaManager } from './cluster/replica-manager.ts';
+import { TopicManager } from './cluster/topic-manager.ts';
+import { topicPolicyFrom, logDefaultsFrom } from './config-bridge.ts';
+import type { BrokerConfig } from './config/index.ts';
+import { createHandlers } from './handlers/index.ts';
+import { HandlerRegistry } from './handlers/registry.ts';
+import type { BrokerServices } from './handlers/services.ts';
+import type { Logger } from './logger.ts';
+import { SocketServer, type BoundListener } from './server/socket-server.ts';
+import { LogManager } from './storage/log-manager.ts';
+
+export interface BrokerAddress {
+  listener: string;
+  host: string;
+  port: number;
+}
+
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly log: Logger;
+  readonly #logs: LogManager;
+  readonly #metadata: LocalMetadataStore;
+  readonly #server: SocketServer;
+  readonly #bound: BoundListener[];
+  #closing: Promise<void> | null = null;
+
+  private constructor(config: BrokerConfig, log: Logger, logs: LogManager, metadata: LocalMetadataStore, server: SocketServer, bound: BoundListener[]) {
+    this.config = config;
+    this.log = log;
+    this.#logs = logs;
+    this.#metadata = metadata;
+    this.#server = server;
+    this.#bound = bound;
+  }
+
+  static async start(config: BrokerConfig, log: Logger): Promise<Broker> {
+    const nodeId = config.get('node.id');
+    const logDirs = config.get('log.dirs');
+    const logs = await LogManager.start({
+      logDirs,
+      defaultConfig: logDefaultsFrom(config),
+      logger: log.child({ component: 'storage' }),
+      retentionCheckIntervalMs: config.get('log.retention.check.interval.ms'),
+    });
+    // Addresses are known only once the listeners are bound (port 0 picks one), and the
+    // listeners open only once everything else is ready, so the store reads them lazily.
+    let advertised: BrokerInfo | null = null;
+    const metadata = await LocalMetadataStore.open({
+      logDirs, nodeId, clusterId: config.get('cluster.id'),
+      broker: () => advertised ?? { nodeId, host: '', port: -1, rack: null },
+    });
+    const replicas = new ReplicaManager(logs, log.child({ component: 'replicas' }));
+    const topics = new TopicManager(metadata, replicas, topicPolicyFrom(config), log.child({ component: 'topics' }));
+    await topics.loadAll();
+    const services: BrokerServices = { nodeId, metadata, replicas, topics, log, logDirs };
+    const registry = new HandlerRegistry();
+    createHandlers(registry, services);
+    const server = new SocketServer(registry, log, {
+      maxFrameSize: config.get('socket.request.max.bytes'),
+      maxQueuedRequestBytes: config.get('socket.request.max.bytes'),
+      maxQueuedResponseBytes: 4 * 1024 * 1024,
+      idleTimeoutMs: config.get('connections.max.idle.ms'),
+      maxConnections: config.get('max.connections'),
+    });
+    const listeners = config.get('listeners');
+    const bound = await server.listen(listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
+    const adv = advertisedAddress(config, bound);
+    advertised = { nodeId, host: adv.host, port: adv.port, rack: config.get('broker.rack') };
+    const broker = new Broker(config, log, logs, metadata, server, bound);
+    log.info({ listeners: bound.map((b) => `${b.name}://${b.host}:${b.port}`), logDirs, clusterId: metadata.clusterId, nodeId },
+      'Samsa broker started');
+    return broker;
+  }
+
+  /** The addresses the listeners are bound to. */
+  get listeners(): BrokerAddress[] {
+    return this.#bound.map((b) => ({ listener: b.name, host: b.host, port: b.port }));
+  }
+
+  get clusterId(): string {
+    return this.#metadata.clusterId;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.log.info('Samsa broker shutting down');
+      await this.#server.close();
+      await this.#logs.shutdown();
+      await this.#metadata.close();
+      this.log.info('Samsa broker shut down cleanly');
+    })();
+    return this.#closing;
+  }
+}
+
+/** advertised.listeners, else the bound listener with a wildcard host replaced by this host's name. */
+function advertisedAddress(config: BrokerConfig, bound: readonly BoundListener[]): { host: string; port: number } {
+  const first = bound[0]!;
+  const adv = config.get('advertised.listeners')?.find((a) => a.name === first.name);
+  if (adv) return { host: adv.host === '' ? hostname() : adv.host, port: adv.port === 0 ? first.port : adv.port };
+  const wildcard = first.host === '' || first.host === '0.0.0.0' || first.host === '::';
+  return { host: wildcard ? hostname() : first.host, port: first.port };
+}

@@ -1,0 +1,33 @@
+/**
+ * Where the broker's configuration meets the domain: the topic policy the topic manager
+ * applies, and the storage settings of a topic (its overrides over the broker's log.*
+ * values over Kafka's defaults).
+ */
+import type { TopicPolicy } from './cluster/topic-manager.ts';
+import { effectiveTopicConfig, toLogConfig, validateTopicConfig, type BrokerConfig } from './config/index.ts';
+import type { LogConfig } from './storage/log-config.ts';
+
+export function logConfigFor(config: BrokerConfig, overrides: Record<string, string>): LogConfig {
+  const v = validateTopicConfig(overrides, config);
+  // Stored overrides were validated when they were set; should a later release reject one,
+  // the topic falls back to the broker's values rather than failing to load.
+  return toLogConfig(effectiveTopicConfig(config, v.ok ? v.overrides : {}).values);
+}
+
+export function logDefaultsFrom(config: BrokerConfig): LogConfig {
+  return logConfigFor(config, {});
+}
+
+export function topicPolicyFrom(config: BrokerConfig): TopicPolicy {
+  return {
+    numPartitions: () => config.get('num.partitions'),
+    defaultReplicationFactor: () => config.get('default.replication.factor'),
+    autoCreateTopicsEnable: () => config.get('auto.create.topics.enable'),
+    deleteTopicEnable: () => config.get('delete.topic.enable'),
+    validateTopicConfigs(configs) {
+      const v = validateTopicConfig(configs, config);
+      return v.ok ? [] : v.errors.map((e) => [e.name ?? '', e.message] as [string, string]);
+    },
+    logConfigFor: (configs) => logConfigFor(config, configs),
+  };
+}

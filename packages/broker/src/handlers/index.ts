@@ -1,0 +1,31 @@
+import { produceHandler } from './00-produce.ts';
+import { fetchHandler } from './01-fetch.ts';
+import { listOffsetsHandler } from './02-list-offsets.ts';
+import { metadataHandler } from './03-metadata.ts';
+import { apiVersionsHandler } from './18-api-versions.ts';
+import { createTopicsHandler } from './19-create-topics.ts';
+import { deleteTopicsHandler } from './20-delete-topics.ts';
+import { deleteRecordsHandler } from './21-delete-records.ts';
+import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.ts';
+import { describeLogDirsHandler } from './35-describe-log-dirs.ts';
+import { createPartitionsHandler } from './37-create-partitions.ts';
+import { describeClusterHandler } from './60-describe-cluster.ts';
+import type { HandlerRegistry } from './registry.ts';
+import type { BrokerServices } from './services.ts';
+
+/** Registers every handler the broker serves. */
+export function createHandlers(registry: HandlerRegistry, s: BrokerServices): void {
+  registry
+    .register(produceHandler(s))
+    .register(fetchHandler(s))
+    .register(listOffsetsHandler(s))
+    .register(metadataHandler(s))
+    .register(apiVersionsHandler(registry))
+    .register(createTopicsHandler(s))
+    .register(deleteTopicsHandler(s))
+    .register(deleteRecordsHandler(s))
+    .register(offsetForLeaderEpochHandler(s))
+    .register(describeLogDirsHandler(s))
+    .register(createPartitionsHandler(s))
+    .register(describeClusterHandler(s));
+}
