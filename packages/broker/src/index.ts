@@ -4,7 +4,7 @@
  */
 import { Broker, type BrokerAddress } from './broker.ts';
 import { loadBrokerConfig } from './config/index.ts';
-import { createLogger, silentLogger, type Logger } from './logger.ts';
+import { silentLogger, type Logger } from './logger.ts';
 
 export { Broker } from './broker.ts';
 export type { BrokerAddress } from './broker.ts';
