@@ -18,6 +18,7 @@ export const SamsaErrorCodes = {
   SAMSA_ERR_RECORDS_CORRUPT: 'a record batch fails its length, magic or CRC check',
   SAMSA_ERR_RECORDS_UNSUPPORTED_COMPRESSION: 'a batch uses a compression codec Samsa does not know',
   SAMSA_ERR_COMPRESSION_OUTPUT_TOO_LARGE: 'decompressing would produce more bytes than the configured maximum (a compression bomb, or a limit set too low)',
+  SAMSA_ERR_CONFIG_INVALID: 'a config key is unknown, or its value is invalid alone or together with others',
   SAMSA_ERR_COMPRESSION_CORRUPT: 'compressed bytes do not decode: bad framing, header checksum, block length or codec stream',
 } as const;
 

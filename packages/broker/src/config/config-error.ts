@@ -1,11 +1,4 @@
-/**
- * The one error config loading raises. Every problem found is collected first and reported
- * together, so a server.properties with three typos needs one restart, not three.
- *
- * The code `SAMSA_ERR_CONFIG_INVALID` belongs in the shared registry in
- * @samsa/protocol's errors.ts (owned elsewhere); until it is added there this class carries
- * the same brand, so `err instanceof SamsaError` already holds for it.
- */
+import { SamsaError } from '@samsa/protocol';
 
 export type ConfigOrigin =
   | { readonly kind: 'file'; readonly file: string; readonly line: number }
@@ -44,17 +37,20 @@ export function formatProblem(problem: ConfigProblem): string {
   return text;
 }
 
-const samsaErrorBrand = Symbol.for('samsa.error');
 
-export class ConfigError extends Error {
-  readonly code = 'SAMSA_ERR_CONFIG_INVALID';
+/**
+ * The one error config loading raises (SAMSA_ERR_CONFIG_INVALID). Every problem found is
+ * collected first and reported together, so a server.properties with three typos needs one
+ * restart, not three.
+ */
+export class ConfigError extends SamsaError {
   readonly problems: readonly ConfigProblem[];
 
   constructor(problems: readonly ConfigProblem[], options?: ErrorOptions) {
     const lines = problems.map(formatProblem);
-    super(lines.length === 1 ? `invalid config: ${lines[0]}` : `invalid config (${lines.length} problems):\n  ${lines.join('\n  ')}`, options);
+    super('SAMSA_ERR_CONFIG_INVALID',
+      lines.length === 1 ? `invalid config: ${lines[0]}` : `invalid config (${lines.length} problems):\n  ${lines.join('\n  ')}`, options);
     this.name = 'ConfigError';
     this.problems = problems;
-    Object.defineProperty(this, samsaErrorBrand, { value: true });
   }
 }

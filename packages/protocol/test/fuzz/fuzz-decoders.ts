@@ -1,10 +1,13 @@
 /**
  * Decoder fuzzing shared by the bounded test in `npm test` and `scripts/fuzz-protocol.ts`:
- * random bytes and mutations of valid encodings (built from Kafka's schemas) are fed to
+ * random bytes, mutations of valid encodings built from Kafka's schemas, and mutations of
+ * request frames captured from real clients are fed to
  * every generated decoder and to whole-frame request decoding. The only acceptable
  * failure is a SamsaError; anything else (a TypeError, a RangeError from an allocation,
  * a hang) is a bug, reported with what reproduces it.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as generated from '../../src/generated/index.ts';
 import { Reader, SamsaError, Writer, decodeRequest, encodeRequest, type MessageCodec } from '../../src/index.ts';
 import { defaultSchemaDir } from '../../../../tools/codegen/src/main.ts';
@@ -68,13 +71,26 @@ function attempt(stats: FuzzStats, what: string, bytes: Buffer, decode: () => vo
   }
 }
 
+const framesDir = join(import.meta.dirname, '../fixtures/frames');
+
+/** Request frames captured from kafkajs, kcat/librdkafka and kafka-python (tools/capture). */
+export function capturedFrames(): Buffer[] {
+  const index = JSON.parse(readFileSync(join(framesDir, 'index.json'), 'utf8')) as { fixtures: Array<{ file: string }> };
+  return index.fixtures.map((f) => readFileSync(join(framesDir, f.file)));
+}
+
 /** Runs until `deadline` (a Date.now() value) or `maxRounds`, whichever comes first. */
 export function fuzzDecoders(seed: number, deadline: number, maxRounds = Infinity): FuzzStats {
   const messages: MessageSpec[] = loadSchemas(defaultSchemaDir).filter((m) => m.type === 'request' || m.type === 'response');
   const codecs = generated as unknown as Record<string, MessageCodec<unknown>>;
   const rnd = new Random(seed);
   const stats: FuzzStats = { cases: 0, rejected: 0, accepted: 0 };
+  const captured = capturedFrames();
   for (let round = 0; round < maxRounds && Date.now() < deadline; round++) {
+    for (const frame of captured) {
+      const bad = mutate(rnd, frame);
+      attempt(stats, `captured frame (seed ${seed}, round ${round})`, bad, () => decodeRequest(bad));
+    }
     for (const m of messages) {
       if (Date.now() >= deadline) break;
       const codec = codecs[m.name]!;
