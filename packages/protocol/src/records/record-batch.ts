@@ -150,6 +150,8 @@ export class RecordBatch {
   *records(options?: RecordReadOptions): Generator<DefaultRecord, void, undefined> {
     const count = this.recordCount;
     if (count < 0) throw new CorruptRecordError(`record batch count ${count} is negative`);
+    // A batch emptied by compaction has no records bytes at all, whatever its codec bits say.
+    if (count === 0 && this.buffer.length === BatchOffsets.records) return;
     const section = this.recordsSection(options);
     if (count > section.length / MIN_RECORD_SIZE) {
       throw new CorruptRecordError(`record batch claims ${count} records in ${section.length} bytes`);

@@ -59,6 +59,10 @@ describe('buildRecordBatch', () => {
     assert.equal(empty.nextOffset, 30n);
     assert.deepEqual(empty.toArray(), []);
     assert.equal(empty.sizeInBytes, 61);
+    // Codec bits on an empty section (no bytes to inflate) still read as no records.
+    const emptyGzip = buildRecordBatch([], { lastOffsetDelta: 0 });
+    emptyGzip.writeInt16BE(CompressionType.gzip, BatchOffsets.attributes);
+    assert.deepEqual(new RecordBatch(emptyGzip).toArray(), []);
   });
 
   it('sets the delete-horizon bit and stores the horizon as baseTimestamp (KIP-534)', () => {
