@@ -61,7 +61,9 @@ export class Broker {
     const replicas = new ReplicaManager(logs, log.child({ component: 'replicas' }));
     const topics = new TopicManager(metadata, replicas, topicPolicyFrom(config), log.child({ component: 'topics' }));
     await topics.loadAll();
-    const services: BrokerServices = { nodeId, metadata, replicas, topics, log, logDirs };
+    const services: BrokerServices = { nodeId, config, metadata, replicas, topics, log, logDirs };
+    // A dynamic change to a log.* default reaches every topic that does not override it.
+    config.onChange(() => topics.reapplyLogConfigs());
     const registry = new HandlerRegistry();
     createHandlers(registry, services);
     const server = new SocketServer(registry, log, {

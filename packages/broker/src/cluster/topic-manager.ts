@@ -169,4 +169,12 @@ export class TopicManager {
     for (const p of topic.partitions) this.#replicas.updateConfig(name, p.partition, logConfig);
     return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
   }
+
+  /** Re-derives every topic's storage settings, after a broker-wide default changed. */
+  reapplyLogConfigs(): void {
+    for (const t of this.#store.topics()) {
+      const logConfig = this.#policy.logConfigFor(t.configs);
+      for (const p of t.partitions) this.#replicas.updateConfig(t.name, p.partition, logConfig);
+    }
+  }
 }

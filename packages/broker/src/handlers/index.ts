@@ -7,8 +7,11 @@ import { createTopicsHandler } from './19-create-topics.ts';
 import { deleteTopicsHandler } from './20-delete-topics.ts';
 import { deleteRecordsHandler } from './21-delete-records.ts';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.ts';
+import { describeConfigsHandler } from './32-describe-configs.ts';
+import { alterConfigsHandler } from './33-alter-configs.ts';
 import { describeLogDirsHandler } from './35-describe-log-dirs.ts';
 import { createPartitionsHandler } from './37-create-partitions.ts';
+import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
 import { describeClusterHandler } from './60-describe-cluster.ts';
 import type { HandlerRegistry } from './registry.ts';
 import type { BrokerServices } from './services.ts';
@@ -25,7 +28,10 @@ export function createHandlers(registry: HandlerRegistry, s: BrokerServices): vo
     .register(deleteTopicsHandler(s))
     .register(deleteRecordsHandler(s))
     .register(offsetForLeaderEpochHandler(s))
+    .register(describeConfigsHandler(s))
+    .register(alterConfigsHandler(s))
     .register(describeLogDirsHandler(s))
+    .register(incrementalAlterConfigsHandler(s))
     .register(createPartitionsHandler(s))
     .register(describeClusterHandler(s));
 }

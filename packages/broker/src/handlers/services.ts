@@ -1,11 +1,13 @@
 import type { MetadataStore } from '../cluster/metadata-store.ts';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
 import type { TopicManager } from '../cluster/topic-manager.ts';
+import type { BrokerConfig } from '../config/index.ts';
 import type { Logger } from '../logger.ts';
 
 /** The domain objects handlers call into. */
 export interface BrokerServices {
   readonly nodeId: number;
+  readonly config: BrokerConfig;
   readonly metadata: MetadataStore;
   readonly replicas: ReplicaManager;
   readonly topics: TopicManager;
