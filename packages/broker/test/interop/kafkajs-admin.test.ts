@@ -51,7 +51,7 @@ describe('kafkajs admin and producer interop', () => {
     assert.equal(entries.get('cleanup.policy')!.configValue, 'compact');
     assert.equal(entries.get('cleanup.policy')!.isDefault, false);
     assert.equal(entries.get('segment.bytes')!.configValue, '1073741824');
-    await admin.alterConfigs({ resources: [{ type: 2, name: 'admin-configs', configEntries: [{ name: 'retention.ms', value: '60000' }] }] });
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'admin-configs', configEntries: [{ name: 'retention.ms', value: '60000' }] }] });
     const after = await admin.describeConfigs({ resources: [{ type: 2, name: 'admin-configs', configNames: ['retention.ms', 'cleanup.policy'] }], includeSynonyms: false });
     const values = new Map(after.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
     assert.equal(values.get('retention.ms'), '60000');
