@@ -1,8 +1,8 @@
 /**
  * Checks a client's Produce batches before they reach the log (Kafka's LogValidator), from
  * the batch headers alone wherever Kafka's rules allow: lengths, magic, CRC-32C, dense
- * offsets, control batches, size limits. Records are decoded only where a rule needs
- * their contents: keys on compacted topics. LogAppendTime topics get the broker's time
+ * offsets, control batches (the log checks sizes against max.message.bytes as it appends).
+ * Records are decoded only where a rule needs their contents: keys on compacted topics. LogAppendTime topics get the broker's time
  * patched into the batch header (and the CRC recomputed), as Kafka does.
  */
 import { CorruptRecordError, ErrorCode, RecordBatch, SamsaError, validateRecordBatches, type RecordBatchesInfo } from '@samsa/protocol';
@@ -48,15 +48,12 @@ export function validateProducedBatches(records: Buffer | null, config: LogConfi
   let logAppendTime = -1;
   const compacted = config.cleanupPolicy.includes('compact');
   const appendTime = config.messageTimestampType === 'LogAppendTime';
-  if (compacted || appendTime || info.batchCount > 1) {
+  // Batch sizes against max.message.bytes are checked by the log as it appends.
+  if (compacted || appendTime) {
     let pos = 0;
     let index = 0;
     while (pos < records.length) {
       const size = records.readInt32BE(pos + 8) + 12;
-      if (size > config.maxMessageBytes) {
-        throw new ProduceValidationError(ErrorCode.MESSAGE_TOO_LARGE,
-          `batch of ${size} bytes exceeds max.message.bytes ${config.maxMessageBytes}`);
-      }
       const batch = new RecordBatch(records.subarray(pos, pos + size));
       if (compacted) checkKeys(batch, index);
       if (appendTime) {
@@ -66,9 +63,6 @@ export function validateProducedBatches(records: Buffer | null, config: LogConfi
       pos += size;
       index++;
     }
-  } else if (records.length > config.maxMessageBytes) {
-    throw new ProduceValidationError(ErrorCode.MESSAGE_TOO_LARGE,
-      `batch of ${records.length} bytes exceeds max.message.bytes ${config.maxMessageBytes}`);
   }
   return { info, logAppendTime };
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import {
-  Attributes, BatchOffsets, CorruptRecordError, TimestampType, computeBatchCrc, validateBatch,
+  Attributes, BatchOffsets, CorruptRecordError, LOG_OVERHEAD, TimestampType, computeBatchCrc, validateBatch,
 } from '@samsa/protocol';
 import { readOffset } from './batch-scan.ts';
 import {
@@ -61,6 +61,12 @@ export interface AppendOptions {
    * must start at or after logEndOffset and ascend.
    */
   assignOffsets?: boolean;
+  /**
+   * The caller has already checked every batch's length, magic and CRC-32C (the produce
+   * path's validator does), so the log reads sizes from the headers instead of computing
+   * each CRC a second time.
+   */
+  crcVerified?: boolean;
 }
 
 /** Upper bound a read respects (Kafka's FetchIsolation). */
@@ -326,7 +332,7 @@ export class UnifiedLog {
   append(records: Buffer, options: AppendOptions = {}): Promise<LogAppendInfo> {
     try {
       this.#checkUsable();
-      const batches = this.#validate(records);
+      const batches = this.#validate(records, options.crcVerified ?? false);
       return new Promise((resolve, reject) => {
         this.#queue.push({ kind: 'append', batches, bytes: records.length, options, resolve, reject });
         this.#kick();
@@ -336,7 +342,7 @@ export class UnifiedLog {
     }
   }
 
-  #validate(records: Buffer): PendingBatch[] {
+  #validate(records: Buffer, crcVerified: boolean): PendingBatch[] {
     const batches: PendingBatch[] = [];
     let pos = 0;
     if (records.length === 0) throw new InvalidRecordError('append of zero batches');
@@ -346,7 +352,8 @@ export class UnifiedLog {
       }
       let size: number;
       try {
-        size = validateBatch(records, pos);
+        size = crcVerified ? records.readInt32BE(pos + BatchOffsets.batchLength) + LOG_OVERHEAD : validateBatch(records, pos);
+        if (size > records.length - pos) throw new CorruptRecordError(`batch at byte ${pos} runs past the end`);
       } catch (err) {
         if (err instanceof CorruptRecordError) throw new StorageError(KafkaErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos}: ${err.message}`, { cause: err });
         throw err;
