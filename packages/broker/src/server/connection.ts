@@ -10,8 +10,8 @@
  */
 import type { Socket } from 'node:net';
 import {
-  ApiKey, ErrorCode, FrameReader, ProtocolError, SamsaError, Writer, apiSpec, frame, readRequestHeader,
-  readRequestPreamble, responseHeaderVersion, ResponseHeader, type Input,
+  ApiKey, ErrorCode, FrameReader, ProtocolError, SamsaError, apiSpec, encodeResponse, frame, readRequestHeader,
+  readRequestPreamble, type Input,
 } from '@samsa/protocol';
 import type { Logger } from '../logger.ts';
 import type { HandlerRegistry } from '../handlers/registry.ts';
@@ -200,24 +200,19 @@ export class Connection {
       this.socket.destroy();
       return;
     }
-    if (response !== null && !this.#closed) this.#send(apiKey, apiVersion, correlationId, response, handler.response);
+    if (response !== null && !this.#closed) this.#send(apiKey, apiVersion, correlationId, response);
   }
 
-  #send(apiKey: number, apiVersion: number, correlationId: number, body: Input<unknown>,
-    codec = apiSpec(apiKey)!.response): void {
-    const w = new Writer();
-    ResponseHeader.write(w, responseHeaderVersion(apiKey, apiVersion), { correlationId });
+  #send(apiKey: number, apiVersion: number, correlationId: number, body: Input<unknown>): void {
+    let chunks: Buffer[];
     try {
-      codec.write(w, apiVersion, body);
+      chunks = frame(encodeResponse(apiKey, apiVersion, correlationId, body));
     } catch (err) {
-      if (err instanceof ProtocolError) {
-        this.#log.error({ err: err.message, apiKey, apiVersion }, 'closing connection: response not encodable in this version');
-        this.socket.destroy();
-        return;
-      }
-      throw err;
+      if (!(err instanceof ProtocolError)) throw err;
+      this.#log.error({ err: err.message, apiKey, apiVersion }, 'closing connection: response not encodable in this version');
+      this.socket.destroy();
+      return;
     }
-    const chunks = frame(w.chunks());
     this.socket.cork();
     for (const c of chunks) this.socket.write(c);
     this.socket.uncork();
