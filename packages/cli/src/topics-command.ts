@@ -152,7 +152,7 @@ export async function describeTopics(admin: Admin, names: string[]): Promise<Top
   const overrides = new Map<string, Record<string, string | null>>();
   for (const c of configs) {
     const entries = c.configs.filter((e) => e.configSource === ConfigSource.DYNAMIC_TOPIC_CONFIG);
-    overrides.set(c.resourceName, Object.fromEntries(entries.map((e) => [e.name, e.isSensitive ? null : e.value])));
+    overrides.set(c.resourceName, Object.fromEntries(entries.map((e) => [e.name, e.isSensitive ? null : e.value ?? null])));
   }
   return names.map((name) => {
     const t = metadata.topics.get(name);
