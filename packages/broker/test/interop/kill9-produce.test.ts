@@ -13,7 +13,7 @@
  * max.in.flight=1 keeps a retried batch from overtaking a later one.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
@@ -89,16 +89,21 @@ interface Rec { p: number; o: number; k: string; v: string }
 
 describe('kill -9 during a produce run', () => {
   let broker: BrokerProcess | undefined;
-  after(async () => { await broker?.kill(); });
+  let py: ChildProcess | undefined;
+  after(async () => {
+    if (py?.exitCode === null && py.signalCode === null) py.kill('SIGKILL');
+    await broker?.kill();
+  });
 
   it('keeps every acknowledged message and lets the producer carry on after a restart', { timeout: 90_000 }, async (t) => {
     broker = await startBrokerProcess();
     const { port, dataDir } = broker;
-    const py = spawn('/usr/bin/python3', ['-u', '-c', script, broker.bootstrap, 'kill9-produce', String(PARTITIONS)],
+    const child = spawn('/usr/bin/python3', ['-u', '-c', script, broker.bootstrap, 'kill9-produce', String(PARTITIONS)],
       { stdio: ['pipe', 'pipe', 'pipe'] });
+    py = child;
     let stderr = '';
-    py.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const exited = once(py, 'exit');
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = once(child, 'exit');
 
     const acks: Ack[] = [];
     const errors: string[] = [];
@@ -116,7 +121,7 @@ describe('kill -9 during a produce run', () => {
         waiting = { count, resolve: () => { clearTimeout(timer); resolve(); } };
       });
     };
-    createInterface({ input: py.stdout }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const m = JSON.parse(line) as Record<string, unknown>;
       if ('sent' in m) sent = m['sent'] as number;
       else if ('ack' in m) acks.push({ seq: m['ack'] as number, p: m['p'] as number, o: m['o'] as number });
@@ -140,7 +145,7 @@ describe('kill -9 during a produce run', () => {
     broker = await startBrokerProcess({ dataDir, port });
     assert.equal(broker.port, port);
     await ackCount(ackedBeforeKill + ACKS_AFTER_RESTART, 'after the restart');
-    py.stdin.end('stop\n');
+    child.stdin.end('stop\n');
     const [code] = await exited as [number | null];
     assert.equal(code, 0, stderr);
 
