@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from './common/cli-error.ts';
 import { describeError } from './common/describe-error.ts';
 import { oneLine } from './common/tool.ts';
+import { configsCommand } from './configs-command.ts';
 import { topicsCommand } from './topics-command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -15,7 +16,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`samsa: ${oneLine(text)}\n`) })
     .addCommand(broker)
-    .addCommand(topicsCommand());
+    .addCommand(topicsCommand())
+    .addCommand(configsCommand());
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
