@@ -8,7 +8,10 @@ export const KafkaErrorCode = {
   OFFSET_OUT_OF_RANGE: 1,
   CORRUPT_MESSAGE: 2,
   MESSAGE_TOO_LARGE: 10,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
+  INVALID_PRODUCER_EPOCH: 47,
   KAFKA_STORAGE_ERROR: 56,
+  UNKNOWN_PRODUCER_ID: 59,
   INVALID_RECORD: 87,
 } as const;
 export type KafkaErrorCode = (typeof KafkaErrorCode)[keyof typeof KafkaErrorCode];
@@ -62,6 +65,41 @@ export class InvalidRecordError extends StorageError {
   constructor(message: string, options?: ErrorOptions) {
     super(KafkaErrorCode.INVALID_RECORD, message, options);
     this.name = 'InvalidRecordError';
+  }
+}
+
+/**
+ * A batch the partition's producer state refuses (idempotence, KIP-98): the producer's
+ * mistake or a fenced producer, never the disk's. Nothing was written.
+ */
+export class ProducerStateError extends StorageError {
+  constructor(errorCode: KafkaErrorCode, message: string) {
+    super(errorCode, message);
+    this.name = 'ProducerStateError';
+  }
+}
+
+/** The batch's first sequence does not follow the producer's last one (a gap, or a new epoch not at 0). */
+export class OutOfOrderSequenceError extends ProducerStateError {
+  constructor(message: string) {
+    super(KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message);
+    this.name = 'OutOfOrderSequenceError';
+  }
+}
+
+/** The batch carries an older epoch than the partition has seen for its producer id (fenced, Kafka 2.7+). */
+export class InvalidProducerEpochError extends ProducerStateError {
+  constructor(message: string) {
+    super(KafkaErrorCode.INVALID_PRODUCER_EPOCH, message);
+    this.name = 'InvalidProducerEpochError';
+  }
+}
+
+/** The partition holds no state for the producer id and the batch does not start at sequence 0. */
+export class UnknownProducerIdError extends ProducerStateError {
+  constructor(message: string) {
+    super(KafkaErrorCode.UNKNOWN_PRODUCER_ID, message);
+    this.name = 'UnknownProducerIdError';
   }
 }
 

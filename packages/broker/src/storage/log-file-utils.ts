@@ -8,6 +8,7 @@
  *   *.cleaned                       a LogCleaner output being written; deleted at startup
  *   *.swap                          a finished cleaner output; completes its swap at startup
  *   *.deleted                       a segment removed by retention; unlinked after file.delete.delay.ms
+ *   00000000000000000000.snapshot   producer state as of that offset (ProducerStateManager)
  *   leader-epoch-checkpoint         (later: replication)
  * and in each log.dir: recovery-point-offset-checkpoint, log-start-offset-checkpoint,
  * cleaner-offset-checkpoint and the clean-shutdown marker.
@@ -20,6 +21,7 @@ export const CLEANED_FILE_SUFFIX = '.cleaned';
 export const SWAP_FILE_SUFFIX = '.swap';
 export const DELETED_FILE_SUFFIX = '.deleted';
 export const TMP_FILE_SUFFIX = '.tmp';
+export const PRODUCER_SNAPSHOT_FILE_SUFFIX = '.snapshot';
 
 export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
@@ -43,6 +45,11 @@ export function indexFileName(baseOffset: number): string {
 
 export function timeIndexFileName(baseOffset: number): string {
   return filenamePrefixFromOffset(baseOffset) + TIME_INDEX_FILE_SUFFIX;
+}
+
+/** `<offset>.snapshot`: the producer state after every batch below `offset`. */
+export function producerSnapshotFileName(offset: number): string {
+  return filenamePrefixFromOffset(offset) + PRODUCER_SNAPSHOT_FILE_SUFFIX;
 }
 
 /** The base offset of `00000000000000000042.log[.swap]`, or null if the name is not a segment file. */

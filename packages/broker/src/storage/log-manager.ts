@@ -14,7 +14,7 @@ import { UnifiedLog } from './unified-log.ts';
 /**
  * Owns every partition log of a broker (Kafka's LogManager): loading at startup,
  * creation, deletion, the retention loop, the recovery-point and log-start-offset
- * checkpoints, and the LogCleaner.
+ * checkpoints, producer-id expiry (producer.id.expiration.ms), and the LogCleaner.
  *
  * On disk, per log.dir: one `<topic>-<partition>` directory per log, plus
  * recovery-point-offset-checkpoint, log-start-offset-checkpoint,
@@ -39,6 +39,10 @@ export interface LogManagerOptions extends StorageContextOptions, LogCleanerOpti
   retentionCheckIntervalMs?: number;
   /** log.flush.offset.checkpoint.interval.ms (also used for the log start offset checkpoint). */
   checkpointIntervalMs?: number;
+  /** producer.id.expiration.ms: a function so a dynamic change applies at the next check. */
+  producerIdExpirationMs?: number | (() => number);
+  /** producer.id.expiration.check.interval.ms */
+  producerIdExpirationCheckIntervalMs?: number;
   /** Logs loaded in parallel at startup (num.recovery.threads.per.data.dir, roughly). */
   loadConcurrency?: number;
   /** Start the retention, checkpoint and cleaner loops (tests drive them by hand instead). */
@@ -54,6 +58,8 @@ export class LogManager {
   #creating = new Map<string, Promise<UnifiedLog>>();
   #retentionIntervalMs: number;
   #checkpointIntervalMs: number;
+  #producerIdExpirationMs: () => number;
+  #producerIdExpirationCheckIntervalMs: number;
   #cancelTimers: Array<() => void> = [];
   #stopped = false;
   #retentionRunning: Promise<void> | null = null;
@@ -64,6 +70,9 @@ export class LogManager {
     this.#defaults = options.defaultConfig ?? {};
     this.#retentionIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
     this.#checkpointIntervalMs = options.checkpointIntervalMs ?? 60_000;
+    const expiration = options.producerIdExpirationMs ?? 86_400_000;
+    this.#producerIdExpirationMs = typeof expiration === 'function' ? expiration : () => expiration;
+    this.#producerIdExpirationCheckIntervalMs = options.producerIdExpirationCheckIntervalMs ?? 600_000;
     this.cleaner = new LogCleaner(ctx, this, options);
   }
 
@@ -149,6 +158,7 @@ export class LogManager {
     };
     loop(this.#retentionIntervalMs, () => this.runRetention());
     loop(this.#checkpointIntervalMs, () => this.checkpoint());
+    loop(this.#producerIdExpirationCheckIntervalMs, () => this.removeExpiredProducers());
     this.cleaner.start();
   }
 
@@ -228,6 +238,15 @@ export class LogManager {
       this.#retentionRunning = null;
     });
     return this.#retentionRunning;
+  }
+
+  /** Forgets producers idle for producer.id.expiration.ms in every log; returns how many. */
+  async removeExpiredProducers(): Promise<number> {
+    const expirationMs = this.#producerIdExpirationMs();
+    let removed = 0;
+    for (const log of [...this.#logs.values()]) removed += await log.removeExpiredProducers(expirationMs);
+    if (removed > 0) this.ctx.logger.info({ removed, expirationMs }, 'expired idle producer ids');
+    return removed;
   }
 
   /** Writes recovery points and log start offsets of every log.dir. */

@@ -54,6 +54,9 @@ export interface RecoveryResult {
   reason: string | null;
 }
 
+/** Sees each batch header; `view[at]` is the batch's first byte (valid only during the call). */
+export type BatchVisitor = (batch: StoredBatch, view: Buffer, at: number) => void;
+
 const HEADER_WALK_BYTES = BatchOffsets.lastOffsetDelta + 4;
 const SCAN_CHUNK = 1024 * 1024;
 
@@ -233,7 +236,7 @@ export class LogSegment {
    * Scans [from, to) batch by batch. Stops at the first invalid or incomplete batch and
    * returns where it stopped with the reason (null when it reached `to`).
    */
-  async #scan(from: number, to: number, checkCrc: boolean, visit: (batch: StoredBatch) => void): Promise<{ end: number; reason: string | null }> {
+  async #scan(from: number, to: number, checkCrc: boolean, visit: BatchVisitor): Promise<{ end: number; reason: string | null }> {
     let pos = from;
     let chunkSize = SCAN_CHUNK;
     let prevLast = -1;
@@ -259,7 +262,7 @@ export class LogSegment {
             return { end: pos + at, reason: `batch offset ${b.baseOffset} out of order (previous ${prevLast}, segment base ${this.baseOffset})` };
           }
           prevLast = b.lastOffset;
-          visit(b);
+          visit(b, view, at);
           at += b.size;
           if (pos + at >= to) break;
         }
@@ -470,8 +473,20 @@ export class LogSegment {
   }
 
   /** Visits every batch header in order (no CRC check). */
-  async forEachBatch(visit: (batch: StoredBatch) => void): Promise<void> {
+  async forEachBatch(visit: BatchVisitor): Promise<void> {
     await this.#scan(0, this.#size, false, visit);
+  }
+
+  /**
+   * Visits, in order, every batch holding an offset >= `offset` (no CRC check), starting
+   * from the offset index's entry below it. Returns why the scan stopped early, or null.
+   */
+  async forEachBatchFrom(offset: number, visit: BatchVisitor): Promise<string | null> {
+    const from = offset <= this.baseOffset ? 0 : (await this.#indexes()).offsetIndex.lookup(offset).position;
+    const { reason } = await this.#scan(from, this.#size, false, (b, view, at) => {
+      if (b.lastOffset >= offset) visit(b, view, at);
+    });
+    return reason;
   }
 
   /** Removes every batch holding an offset >= `offset`; returns the bytes removed. */

@@ -4,7 +4,8 @@ import {
 } from '@samsa/protocol';
 import { readOffset } from './batch-scan.ts';
 import {
-  InvalidRecordError, KafkaErrorCode, KafkaStorageError, OffsetOutOfRangeError, RecordTooLargeError, StorageError, storageErrorFrom,
+  InvalidRecordError, KafkaErrorCode, KafkaStorageError, OffsetOutOfRangeError, RecordTooLargeError, StorageError, UnknownProducerIdError,
+  storageErrorFrom,
 } from './errors.ts';
 import {
   CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, SWAP_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX,
@@ -12,6 +13,7 @@ import {
 } from './log-file-utils.ts';
 import type { LogConfig } from './log-config.ts';
 import { LogSegment } from './log-segment.ts';
+import { ProducerStateManager, type BatchMetadata, type ProducerBatchHeader, type ProducerStateEntry, firstOffsetOf } from './producer-state-manager.ts';
 import type { StorageContext } from './storage-context.ts';
 
 /**
@@ -32,9 +34,16 @@ import type { StorageContext } from './storage-context.ts';
  * flush.messages is reached it fsyncs once for the whole group before acknowledging
  * (group commit). Reads never enter the queue.
  *
+ * Idempotence: batches with a producer id go through the partition's ProducerStateManager
+ * in the drain loop, under the same queue that assigns offsets: a retried batch is
+ * answered with its first append's offsets (LogAppendInfo.duplicate) and not written again;
+ * a batch out of sequence or from an old epoch is refused. Batches without a producer id
+ * cost one header read. Producer state is snapshotted at rolls and on close.
+ *
  * Crash behaviour: load() trusts segments below the recovery point and recovers the rest
  * (LogSegment.recover: truncate at the first bad batch, rebuild indexes), deleting every
- * segment after one that had to be truncated. A failed write (ENOSPC, EIO) is cut back so
+ * segment after one that had to be truncated, then rebuilds producer state from the newest
+ * snapshot at or below the log end plus the batches after it. A failed write (ENOSPC, EIO) is cut back so
  * the file ends at the last acknowledged batch; the append fails with
  * KAFKA_STORAGE_ERROR and the next append tries again. A failed fsync takes the log
  * offline (its data's durability is unknown; Kafka does the same).
@@ -51,6 +60,12 @@ export interface LogAppendInfo {
   recordCount: number;
   validBytes: number;
   logStartOffset: number;
+  /**
+   * True when the append repeated a batch the producer already wrote (same producer id,
+   * epoch and sequence range among its last five): nothing was written and the offsets
+   * are the first write's (Kafka answers such a retry as a success).
+   */
+  duplicate: boolean;
 }
 
 export interface AppendOptions {
@@ -98,7 +113,7 @@ export interface LoadLogOptions {
   highWatermark?: number;
 }
 
-interface PendingBatch {
+interface PendingBatch extends ProducerBatchHeader {
   buffer: Buffer;
   lastOffsetDelta: number;
   originalBaseOffset: number;
@@ -109,6 +124,8 @@ interface PendingBatch {
 interface PendingAppend {
   kind: 'append';
   batches: PendingBatch[];
+  /** Whether any batch carries a producer id (only those appends touch producer state). */
+  hasProducerId: boolean;
   bytes: number;
   options: AppendOptions;
   resolve: (info: LogAppendInfo) => void;
@@ -123,6 +140,8 @@ interface PendingOp {
 }
 
 const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+/** Producer ids above 2^53 - 1 cannot be numbers; no broker hands them out (ProducerIdManager). */
+const MAX_PRODUCER_ID_HIGH_WORD = 0x1fffff;
 
 function floorSegment(segments: readonly LogSegment[], offset: number): number {
   let lo = 0;
@@ -165,9 +184,12 @@ export class UnifiedLog {
   #maintenance: Promise<unknown> = Promise.resolve();
   #pendingDeletes = new Set<LogSegment>();
   #cancelDeletes = new Set<() => void>();
+  #producerState: ProducerStateManager;
 
-  private constructor(ctx: StorageContext, dir: string, topic: string, partition: number, config: LogConfig, segments: LogSegment[], logEndOffset: number, opts: LoadLogOptions) {
+  private constructor(ctx: StorageContext, dir: string, topic: string, partition: number, config: LogConfig, segments: LogSegment[], logEndOffset: number,
+    opts: LoadLogOptions, producerState: ProducerStateManager) {
     this.#ctx = ctx;
+    this.#producerState = producerState;
     this.dir = dir;
     this.topic = topic;
     this.partition = partition;
@@ -253,7 +275,31 @@ export class UnifiedLog {
     const logEndOffset = await active.nextOffset();
     active.pin();
     if (!opts.hadCleanShutdown) recoveryPoint = logEndOffset;
-    return new UnifiedLog(ctx, dir, topic, partition, config, segments, logEndOffset, { ...opts, recoveryPoint });
+    const producerState = await ProducerStateManager.open(ctx, dir);
+    await UnifiedLog.#rebuildProducerState(ctx, producerState, segments, logEndOffset);
+    return new UnifiedLog(ctx, dir, topic, partition, config, segments, logEndOffset, { ...opts, recoveryPoint }, producerState);
+  }
+
+  /**
+   * Loads the newest usable snapshot at or below `logEndOffset` and replays the batch
+   * headers after it (Kafka's loadProducerState). Without a snapshot the whole log is
+   * replayed: slow for a large log that never rolled since an upgrade, but always right.
+   */
+  static async #rebuildProducerState(ctx: StorageContext, state: ProducerStateManager, segments: readonly LogSegment[], logEndOffset: number): Promise<void> {
+    const from = await state.truncateAndReload(segments[0]!.baseOffset, logEndOffset);
+    if (from >= logEndOffset) return;
+    const now = ctx.clock.now();
+    let batches = 0;
+    for (let i = Math.max(0, floorSegment(segments, from)); i < segments.length; i++) {
+      const seg = segments[i]!;
+      const stopped = await seg.forEachBatchFrom(from, (b, view, at) => {
+        state.replayBatch(view, at, b, now);
+        batches++;
+      });
+      if (stopped !== null) ctx.logger.warn({ segment: seg.path, reason: stopped }, 'producer state replay stopped early in a segment');
+    }
+    state.advanceMapEndOffset(logEndOffset);
+    ctx.logger.info({ dir: state.dir, from, to: logEndOffset, batches, producers: state.producerCount }, 'rebuilt producer state from the log');
   }
 
   get config(): LogConfig {
@@ -289,6 +335,11 @@ export class UnifiedLog {
 
   get isOffline(): boolean {
     return this.#offline !== null;
+  }
+
+  /** The partition's producer state (idempotence); appends change it, callers only read it. */
+  get producerState(): ProducerStateManager {
+    return this.#producerState;
   }
 
   get segments(): readonly LogSegment[] {
@@ -333,8 +384,9 @@ export class UnifiedLog {
     try {
       this.#checkUsable();
       const batches = this.#validate(records, options.crcVerified ?? false);
+      const hasProducerId = batches.some((b) => b.producerId >= 0);
       return new Promise((resolve, reject) => {
-        this.#queue.push({ kind: 'append', batches, bytes: records.length, options, resolve, reject });
+        this.#queue.push({ kind: 'append', batches, hasProducerId, bytes: records.length, options, resolve, reject });
         this.#kick();
       });
     } catch (err) {
@@ -362,16 +414,43 @@ export class UnifiedLog {
         throw new RecordTooLargeError(`batch of ${size} bytes exceeds max.message.bytes ${this.#config.maxMessageBytes}`);
       }
       const buffer = records.subarray(pos, pos + size);
-      batches.push({
+      const batch: PendingBatch = {
         buffer,
         lastOffsetDelta: buffer.readInt32BE(BatchOffsets.lastOffsetDelta),
         originalBaseOffset: readOffset(buffer, BatchOffsets.baseOffset),
         recordCount: buffer.readInt32BE(BatchOffsets.recordCount),
         maxTimestamp: readOffset(buffer, BatchOffsets.maxTimestamp),
-      });
+        producerId: -1,
+        producerEpoch: -1,
+        baseSequence: -1,
+        isTransactional: false,
+        isControl: false,
+      };
+      // The high word alone says whether there is a producer id (-1 and anything negative: none).
+      const high = buffer.readInt32BE(BatchOffsets.producerId);
+      if (high >= 0) this.#readProducerFields(batch, high, pos);
+      batches.push(batch);
       pos += size;
     }
     return batches;
+  }
+
+  #readProducerFields(batch: PendingBatch, high: number, pos: number): void {
+    const buffer = batch.buffer;
+    if (high > MAX_PRODUCER_ID_HIGH_WORD) {
+      throw new UnknownProducerIdError(`batch at byte ${pos} has producer id ${buffer.readBigInt64BE(BatchOffsets.producerId)}, which no broker hands out`);
+    }
+    batch.producerId = high * 4294967296 + buffer.readUInt32BE(BatchOffsets.producerId + 4);
+    batch.producerEpoch = buffer.readInt16BE(BatchOffsets.producerEpoch);
+    batch.baseSequence = buffer.readInt32BE(BatchOffsets.baseSequence);
+    const attributes = buffer.readInt16BE(BatchOffsets.attributes);
+    batch.isTransactional = (attributes & Attributes.TRANSACTIONAL) !== 0;
+    batch.isControl = (attributes & Attributes.CONTROL) !== 0;
+    // Kafka's LogValidator: a data batch with a producer id needs a sequence (and, here, an
+    // epoch). Transaction markers carry no sequence.
+    if (!batch.isControl && (batch.baseSequence < 0 || batch.producerEpoch < 0)) {
+      throw new InvalidRecordError(`batch at byte ${pos} of producer ${batch.producerId} has epoch ${batch.producerEpoch} and sequence ${batch.baseSequence}`);
+    }
   }
 
   /** Runs `fn` in the append queue, alone: nothing is written while it runs. */
@@ -433,6 +512,8 @@ export class UnifiedLog {
       return;
     }
     this.#segments = [...this.#segments, seg];
+    // The producer state as of the new segment's base offset; written off the append path.
+    void this.#producerState.takeSnapshot();
     // Like Kafka, the finished segment is flushed in the background; the recovery point
     // moves past it once that is done.
     this.#inactiveFlushes = this.#inactiveFlushes.then(async () => {
@@ -456,6 +537,9 @@ export class UnifiedLog {
     let i = 0;
     let groupMessages = 0;
     const done: Array<[PendingAppend, LogAppendInfo]> = [];
+    // Producer state of appends validated in this group but not yet written; it becomes
+    // the partition's state run by run, once each run's bytes are in the file.
+    const pending = new Map<number, ProducerStateEntry>();
     try {
       await this.activeSegment.trimTail();
       while (i < group.length) {
@@ -473,6 +557,24 @@ export class UnifiedLog {
             a.reject(new InvalidRecordError(`follower append at offset ${first} below log end offset ${next}`));
             i++;
             continue;
+          }
+          if (a.hasProducerId) {
+            let duplicate: BatchMetadata | null;
+            try {
+              ({ duplicate } = this.#producerState.checkAppend(a.batches, first, a.options.assignOffsets !== false, pending,
+                logAppendTime ? now : -1, now));
+            } catch (err) {
+              a.reject(err);
+              i++;
+              continue;
+            }
+            if (duplicate !== null) {
+              // Answered with the first write's offsets once this run is written, like the
+              // appends around it (Kafka answers a retried batch as a success).
+              infos.push([a, this.#duplicateInfo(duplicate, logAppendTime)]);
+              i++;
+              continue;
+            }
           }
           let maxTimestamp = -1;
           let offsetOfMaxTimestamp = first;
@@ -512,13 +614,16 @@ export class UnifiedLog {
             recordCount,
             validBytes: a.bytes,
             logStartOffset: this.#logStartOffset,
+            duplicate: false,
           }]);
           i++;
         }
-        if (run.length === 0) continue;
-        await active.append(run);
-        this.#logEndOffset = next;
-        if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
+        if (run.length > 0) {
+          await active.append(run);
+          this.#logEndOffset = next;
+          this.#producerState.commit(pending, next);
+          if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
+        }
         done.push(...infos);
       }
     } catch (err) {
@@ -541,6 +646,21 @@ export class UnifiedLog {
       return;
     }
     for (const [a, info] of done) a.resolve(info);
+  }
+
+  #duplicateInfo(d: BatchMetadata, logAppendTime: boolean): LogAppendInfo {
+    const firstOffset = firstOffsetOf(d);
+    return {
+      firstOffset,
+      lastOffset: d.lastOffset,
+      maxTimestamp: d.timestamp,
+      offsetOfMaxTimestamp: firstOffset,
+      logAppendTime: logAppendTime ? d.timestamp : -1,
+      recordCount: 0,
+      validBytes: 0,
+      logStartOffset: this.#logStartOffset,
+      duplicate: true,
+    };
   }
 
   #goOffline(err: unknown): KafkaStorageError {
@@ -753,6 +873,9 @@ export class UnifiedLog {
   /** Removes the first `n` segments: out of the list at once, renamed `.deleted`, unlinked after file.delete.delay.ms. */
   async #deleteSegments(n: number): Promise<void> {
     if (n <= 0) return;
+    // The snapshot taken when the surviving segments rolled must be on disk before the
+    // segments below go: without it a restart could only replay what is left.
+    await this.#producerState.awaitFileOps();
     const doomed = this.#segments.slice(0, n);
     this.#segments = this.#segments.slice(n);
     const first = this.#segments[0]!.baseOffset;
@@ -763,6 +886,8 @@ export class UnifiedLog {
       await seg.changeSuffix(DELETED_FILE_SUFFIX);
       this.#scheduleDelete(seg);
     }
+    // Their producers stay in memory and in newer snapshots (KIP-360) until they expire.
+    await this.#producerState.deleteSnapshotsBelow(first);
   }
 
   #scheduleDelete(seg: LogSegment): void {
@@ -797,10 +922,17 @@ export class UnifiedLog {
     this.#scheduleDelete(old);
   }
 
-  /** Follower truncation: removes every batch at or after `offset`. */
+  /**
+   * Follower truncation: removes every batch at or after `offset`, and rebuilds producer
+   * state from the newest snapshot still below the new end (Kafka's truncateAndReload).
+   */
   truncateTo(offset: number): Promise<void> {
     return this.#exclusive(async () => {
       if (offset >= this.#logEndOffset) return;
+      // A roll snapshot still being written may lie above the new end: let it land first,
+      // so the reload below deletes it rather than it appearing afterwards.
+      await this.#inactiveFlushes;
+      await this.#producerState.awaitFileOps();
       const keep = this.#segments.filter((s, i) => i === 0 || s.baseOffset < offset);
       const drop = this.#segments.filter((s, i) => i !== 0 && s.baseOffset >= offset);
       this.#segments = keep;
@@ -811,7 +943,21 @@ export class UnifiedLog {
       this.#logEndOffset = await active.nextOffset();
       this.#recoveryPoint = Math.min(this.#recoveryPoint, this.#logEndOffset);
       this.updateHighWatermark(this.#highWatermark);
+      await UnifiedLog.#rebuildProducerState(this.#ctx, this.#producerState, this.#segments, this.#logEndOffset);
     });
+  }
+
+  /**
+   * Forgets producers idle for producer.id.expiration.ms (LogManager runs this every
+   * producer.id.expiration.check.interval.ms). Returns how many were removed.
+   */
+  async removeExpiredProducers(expirationMs: number): Promise<number> {
+    let removed = 0;
+    await this.#exclusive(async () => {
+      if (this.#closed || this.#offline !== null) return;
+      removed = this.#producerState.removeExpiredProducers(this.#ctx.clock.now(), expirationMs);
+    });
+    return removed;
   }
 
   /** Flushes and closes: the caller (LogManager) writes checkpoints and the clean-shutdown marker. */
@@ -822,6 +968,8 @@ export class UnifiedLog {
       this.#closed = true;
     });
     await this.#inactiveFlushes;
+    // The state at the log end, so the next start replays nothing (Kafka does the same).
+    if (this.#offline === null) await this.#producerState.takeSnapshot();
     this.#cancelFlushTimer?.();
     for (const cancel of this.#cancelDeletes) cancel();
     for (const seg of this.#pendingDeletes) await seg.deleteFiles().catch(() => undefined);
@@ -835,6 +983,7 @@ export class UnifiedLog {
   async delete(): Promise<void> {
     this.#cancelFlushTimer?.();
     this.#closed = true;
+    await this.#producerState.awaitFileOps();
     for (const cancel of this.#cancelDeletes) cancel();
     for (const seg of [...this.#segments, ...this.#pendingDeletes]) await seg.deleteFiles().catch(() => undefined);
     await this.#ctx.fs.rmdir(this.dir);
