@@ -6,6 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { LocalMetadataStore } from './cluster/local-metadata-store.ts';
+import { ProducerIdManager } from './cluster/producer-id-manager.ts';
 import type { BrokerInfo } from './cluster/metadata-store.ts';
 import { ReplicaManager } from './cluster/replica-manager.ts';
 import { TopicManager } from './cluster/topic-manager.ts';
@@ -50,6 +51,8 @@ export class Broker {
       defaultConfig: logDefaultsFrom(config),
       logger: log.child({ component: 'storage' }),
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms'),
+      producerIdExpirationMs: () => config.get('producer.id.expiration.ms'),
+      producerIdExpirationCheckIntervalMs: config.get('producer.id.expiration.check.interval.ms'),
     });
     // Addresses are known only once the listeners are bound (port 0 picks one), and the
     // listeners open only once everything else is ready, so the store reads them lazily.
@@ -61,7 +64,8 @@ export class Broker {
     const replicas = new ReplicaManager(logs, log.child({ component: 'replicas' }));
     const topics = new TopicManager(metadata, replicas, topicPolicyFrom(config), log.child({ component: 'topics' }));
     await topics.loadAll();
-    const services: BrokerServices = { nodeId, config, metadata, replicas, topics, log, logDirs };
+    const producerIds = new ProducerIdManager(metadata);
+    const services: BrokerServices = { nodeId, config, metadata, replicas, topics, log, logDirs, producerIds };
     // A dynamic change to a log.* default reaches every topic that does not override it.
     config.onChange(() => topics.reapplyLogConfigs());
     const registry = new HandlerRegistry();

@@ -4,6 +4,10 @@
  * leaves either the old or the new state. Every log dir also gets Kafka's
  * `meta.properties` (version, cluster.id, node.id); a log dir that belongs to another
  * node or cluster stops startup rather than mixing data.
+ *
+ * Producer ids are handed out in blocks (Kafka's /latest_producer_id_block): the end of
+ * the last block given is stored before the block is returned, so no id is handed out
+ * twice, across restarts and kill -9 included (a crash only skips the rest of a block).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
@@ -18,6 +22,8 @@ interface StoredState {
   version: 1;
   clusterId: string;
   topics: TopicMetadata[];
+  /** First producer id of the next block (absent before the first InitProducerId). */
+  nextProducerIdBlockStart?: number;
 }
 
 export interface LocalMetadataStoreOptions {
@@ -36,9 +42,11 @@ export class LocalMetadataStore implements MetadataStore {
   readonly #topics = new Map<string, TopicMetadata>();
   readonly #byId = new Map<Uuid, TopicMetadata>();
   #writing: Promise<void> = Promise.resolve();
+  #nextProducerIdBlockStart: number;
 
-  private constructor(dir: string, clusterId: string, broker: () => BrokerInfo, topics: TopicMetadata[]) {
+  private constructor(dir: string, clusterId: string, broker: () => BrokerInfo, topics: TopicMetadata[], nextProducerIdBlockStart: number) {
     this.#dir = dir;
+    this.#nextProducerIdBlockStart = nextProducerIdBlockStart;
     this.clusterId = clusterId;
     this.#broker = broker;
     for (const t of topics) {
@@ -79,7 +87,7 @@ export class LocalMetadataStore implements MetadataStore {
       await writeAtomically(d, META_PROPERTIES,
         `#\n#Written by Samsa\nversion=1\ncluster.id=${clusterId}\nnode.id=${opts.nodeId}\n`);
     }
-    const store = new LocalMetadataStore(dir, clusterId, opts.broker, state?.topics ?? []);
+    const store = new LocalMetadataStore(dir, clusterId, opts.broker, state?.topics ?? [], state?.nextProducerIdBlockStart ?? 0);
     if (state === null) await store.#persist();
     return store;
   }
@@ -150,13 +158,24 @@ export class LocalMetadataStore implements MetadataStore {
     await this.#persist();
   }
 
+  /** The next `size` producer ids, durable before they are returned. */
+  async allocateProducerIdBlock(size: number): Promise<{ firstProducerId: number; size: number }> {
+    const firstProducerId = this.#nextProducerIdBlockStart;
+    if (!Number.isSafeInteger(firstProducerId + size)) throw new Error('producer ids exhausted');
+    this.#nextProducerIdBlockStart = firstProducerId + size;
+    await this.#persist();
+    return { firstProducerId, size };
+  }
+
   async close(): Promise<void> {
     await this.#writing;
   }
 
   /** Writes are chained so two changes never race on the temp file. */
   #persist(): Promise<void> {
-    const state: StoredState = { version: 1, clusterId: this.clusterId, topics: [...this.#topics.values()] };
+    const state: StoredState = {
+      version: 1, clusterId: this.clusterId, topics: [...this.#topics.values()], nextProducerIdBlockStart: this.#nextProducerIdBlockStart,
+    };
     const text = JSON.stringify(state, null, 1);
     this.#writing = this.#writing.then(() => writeAtomically(this.#dir, METADATA_FILE, text));
     return this.#writing;

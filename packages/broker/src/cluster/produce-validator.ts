@@ -1,11 +1,14 @@
 /**
  * Checks a client's Produce batches before they reach the log (Kafka's LogValidator), from
  * the batch headers alone wherever Kafka's rules allow: lengths, magic, CRC-32C, dense
- * offsets, control batches (the log checks sizes against max.message.bytes as it appends).
+ * offsets, control batches, transactional batches (the log checks sizes against
+ * max.message.bytes, and producer ids and sequences, as it appends).
  * Records are decoded only where a rule needs their contents: keys on compacted topics. LogAppendTime topics get the broker's time
  * patched into the batch header (and the CRC recomputed), as Kafka does.
  */
-import { CorruptRecordError, ErrorCode, RecordBatch, SamsaError, validateRecordBatches, type RecordBatchesInfo } from '@samsa/protocol';
+import {
+  Attributes, BatchOffsets, CorruptRecordError, ErrorCode, LOG_OVERHEAD, RecordBatch, SamsaError, validateRecordBatches, type RecordBatchesInfo,
+} from '@samsa/protocol';
 import type { LogConfig } from '../storage/log-config.ts';
 
 export interface RecordError {
@@ -45,6 +48,12 @@ export function validateProducedBatches(records: Buffer | null, config: LogConfi
   if (info.hasControl) {
     throw new ProduceValidationError(ErrorCode.INVALID_RECORD, 'clients may not produce control batches');
   }
+  if (hasTransactionalBatch(records, info.isTransactional, info.batchCount)) {
+    // No transaction coordinator yet (InitProducerId refuses transactional ids), so such a
+    // batch can only come from a confused client; accepting it would show uncommitted
+    // records to read_committed consumers.
+    throw new ProduceValidationError(ErrorCode.INVALID_TXN_STATE, 'transactions are not supported by this broker yet');
+  }
   let logAppendTime = -1;
   const compacted = config.cleanupPolicy.includes('compact');
   const appendTime = config.messageTimestampType === 'LogAppendTime';
@@ -65,6 +74,16 @@ export function validateProducedBatches(records: Buffer | null, config: LogConfi
     }
   }
   return { info, logAppendTime };
+}
+
+function hasTransactionalBatch(records: Buffer, first: boolean, batchCount: number): boolean {
+  if (first || batchCount === 1) return first;
+  let pos = 0;
+  while (pos < records.length) {
+    if ((records.readInt16BE(pos + BatchOffsets.attributes) & Attributes.TRANSACTIONAL) !== 0) return true;
+    pos += records.readInt32BE(pos + BatchOffsets.batchLength) + LOG_OVERHEAD;
+  }
+  return false;
 }
 
 function checkKeys(batch: RecordBatch, batchIndex: number): void {

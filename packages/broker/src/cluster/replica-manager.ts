@@ -7,7 +7,7 @@
 import { ErrorCode } from '@samsa/protocol';
 import type { Logger } from '../logger.ts';
 import type { LogManager } from '../storage/log-manager.ts';
-import { StorageError } from '../storage/errors.ts';
+import { ProducerStateError, StorageError } from '../storage/errors.ts';
 import type { LogConfig } from '../storage/log-config.ts';
 import type { FetchIsolation } from '../storage/unified-log.ts';
 import { Partition } from './partition.ts';
@@ -112,13 +112,18 @@ export class ReplicaManager {
       return result;
     }
     try {
-      const { logAppendTime } = validateProducedBatches(input.records, p.log.config, this.#now());
-      // The validator checked every CRC; the log need not compute them again.
+      validateProducedBatches(input.records, p.log.config, this.#now());
+      // The validator checked every CRC; the log need not compute them again. The log also
+      // checks producer ids and sequences, under the queue that assigns offsets: a retried
+      // batch comes back as a duplicate carrying its first write's offsets (KIP-98).
       const info = await p.log.append(input.records!, { assignOffsets: true, leaderEpoch: p.leaderEpoch, crcVerified: true });
-      p.maybeIncrementHighWatermark();
-      p.notifyAppend();
+      if (!info.duplicate) {
+        p.maybeIncrementHighWatermark();
+        p.notifyAppend();
+      }
       result.baseOffset = BigInt(info.firstOffset);
-      result.logAppendTimeMs = BigInt(logAppendTime);
+      // The log's time is the one stamped into the stored batch (or the first write's, for a retry).
+      result.logAppendTimeMs = BigInt(info.logAppendTime);
       result.logStartOffset = BigInt(info.logStartOffset);
     } catch (err) {
       if (err instanceof ProduceValidationError) {
@@ -128,7 +133,10 @@ export class ReplicaManager {
       } else if (err instanceof StorageError) {
         result.errorCode = err.errorCode;
         result.errorMessage = err.message;
-        this.#log.warn({ topic: input.topic, partition: input.partition, err: err.message }, 'append failed');
+        // Sequence and epoch refusals are the producer's business (its client logs them).
+        if (!(err instanceof ProducerStateError)) {
+          this.#log.warn({ topic: input.topic, partition: input.partition, err: err.message }, 'append failed');
+        }
       } else {
         throw err;
       }

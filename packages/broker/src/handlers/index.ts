@@ -6,6 +6,7 @@ import { apiVersionsHandler } from './18-api-versions.ts';
 import { createTopicsHandler } from './19-create-topics.ts';
 import { deleteTopicsHandler } from './20-delete-topics.ts';
 import { deleteRecordsHandler } from './21-delete-records.ts';
+import { initProducerIdHandler } from './22-init-producer-id.ts';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.ts';
 import { describeConfigsHandler } from './32-describe-configs.ts';
 import { alterConfigsHandler } from './33-alter-configs.ts';
@@ -27,6 +28,7 @@ export function createHandlers(registry: HandlerRegistry, s: BrokerServices): vo
     .register(createTopicsHandler(s))
     .register(deleteTopicsHandler(s))
     .register(deleteRecordsHandler(s))
+    .register(initProducerIdHandler(s))
     .register(offsetForLeaderEpochHandler(s))
     .register(describeConfigsHandler(s))
     .register(alterConfigsHandler(s))

@@ -1,4 +1,5 @@
 import type { MetadataStore } from '../cluster/metadata-store.ts';
+import type { ProducerIdManager } from '../cluster/producer-id-manager.ts';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
 import type { TopicManager } from '../cluster/topic-manager.ts';
 import type { BrokerConfig } from '../config/index.ts';
@@ -11,6 +12,8 @@ export interface BrokerServices {
   readonly metadata: MetadataStore;
   readonly replicas: ReplicaManager;
   readonly topics: TopicManager;
+  /** Producer ids and epochs (InitProducerId). */
+  readonly producerIds: ProducerIdManager;
   readonly log: Logger;
   /** The log dirs, for DescribeLogDirs. */
   readonly logDirs: readonly string[];

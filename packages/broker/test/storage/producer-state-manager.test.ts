@@ -25,7 +25,7 @@ function idem(seq: number, count = 1, options: { pid?: number; epoch?: number; t
 
 const is = (cls: new (m: string) => Error, code: number) => (err: unknown) => {
   assert.ok(err instanceof cls, `expected ${cls.name}, got ${String(err)}`);
-  assert.equal((err as { errorCode: number }).errorCode, code);
+  assert.equal((err as unknown as { errorCode: number }).errorCode, code);
   return true;
 };
 
@@ -202,7 +202,7 @@ function contract(makeEnv: EnvFactory, label: string): void {
       await log.close();
       const snap = join(env.root, 'topic-0', '00000000000000000004.snapshot');
       const bytes = await env.fs.readFile(snap);
-      bytes[bytes.length - 1] ^= 0xff;
+      bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
       const h = await env.fs.open(snap, 'write');
       await h.writev([bytes], 0);
       await h.close();
@@ -351,7 +351,7 @@ describe('producer state snapshot format', () => {
     const good = encodeSnapshot([new ProducerStateEntry(5, 1, [{ lastSeq: 1, lastOffset: 10, offsetDelta: 1, timestamp: 0 }], -1, -1, 0)]);
     for (let i = 0; i < good.length; i++) {
       const bad = Buffer.from(good);
-      bad[i] ^= 0x01;
+      bad.writeUInt8(bad.readUInt8(i) ^ 0x01, i);
       assert.throws(() => decodeSnapshot(bad), `bit flip at byte ${i} detected`);
     }
     assert.throws(() => decodeSnapshot(good.subarray(0, good.length - 1)));
