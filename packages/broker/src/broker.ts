@@ -10,13 +10,16 @@ import { ProducerIdManager } from './cluster/producer-id-manager.ts';
 import type { BrokerInfo } from './cluster/metadata-store.ts';
 import { ReplicaManager } from './cluster/replica-manager.ts';
 import { TopicManager } from './cluster/topic-manager.ts';
-import { topicPolicyFrom, logDefaultsFrom } from './config-bridge.ts';
+import { CoordinatorPartitionLog } from './cluster/coordinator-partition-log.ts';
+import { groupCoordinatorConfigFrom, topicPolicyFrom, logDefaultsFrom } from './config-bridge.ts';
+import { GROUP_METADATA_TOPIC, GroupCoordinator } from './coordinator/group/group-coordinator.ts';
 import type { BrokerConfig } from './config/index.ts';
 import { createHandlers } from './handlers/index.ts';
 import { HandlerRegistry } from './handlers/registry.ts';
 import type { BrokerServices } from './handlers/services.ts';
 import type { Logger } from './logger.ts';
 import { SocketServer, type BoundListener } from './server/socket-server.ts';
+import { systemClock } from './storage/clock.ts';
 import { LogManager } from './storage/log-manager.ts';
 
 export interface BrokerAddress {
@@ -30,15 +33,18 @@ export class Broker {
   readonly log: Logger;
   readonly #logs: LogManager;
   readonly #metadata: LocalMetadataStore;
+  readonly #groups: GroupCoordinator;
   readonly #server: SocketServer;
   readonly #bound: BoundListener[];
   #closing: Promise<void> | null = null;
 
-  private constructor(config: BrokerConfig, log: Logger, logs: LogManager, metadata: LocalMetadataStore, server: SocketServer, bound: BoundListener[]) {
+  private constructor(config: BrokerConfig, log: Logger, logs: LogManager, metadata: LocalMetadataStore, groups: GroupCoordinator,
+    server: SocketServer, bound: BoundListener[]) {
     this.config = config;
     this.log = log;
     this.#logs = logs;
     this.#metadata = metadata;
+    this.#groups = groups;
     this.#server = server;
     this.#bound = bound;
   }
@@ -64,8 +70,28 @@ export class Broker {
     const replicas = new ReplicaManager(logs, log.child({ component: 'replicas' }));
     const topics = new TopicManager(metadata, replicas, topicPolicyFrom(config), log.child({ component: 'topics' }));
     await topics.loadAll();
+    const groups = new GroupCoordinator({
+      log: new CoordinatorPartitionLog(GROUP_METADATA_TOPIC, replicas),
+      topic: {
+        partitionCount: () => metadata.topic(GROUP_METADATA_TOPIC)?.partitions.length ?? null,
+        async create(partitions) {
+          const r = await topics.createTopic({
+            name: GROUP_METADATA_TOPIC, numPartitions: partitions, replicationFactor: config.get('offsets.topic.replication.factor'),
+            assignments: [], configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(config.get('offsets.topic.segment.bytes')) },
+          }, false);
+          const count = metadata.topic(GROUP_METADATA_TOPIC)?.partitions.length;
+          if (count === undefined) throw new Error(r.errorMessage ?? `could not create ${GROUP_METADATA_TOPIC}`);
+          return count;
+        },
+      },
+      clock: systemClock,
+      config: groupCoordinatorConfigFrom(config),
+      numPartitions: config.get('offsets.topic.num.partitions'),
+      logger: log.child({ component: 'group-coordinator' }),
+    });
+    await groups.startup();
     const producerIds = new ProducerIdManager(metadata);
-    const services: BrokerServices = { nodeId, config, metadata, replicas, topics, log, logDirs, producerIds };
+    const services: BrokerServices = { nodeId, config, metadata, replicas, topics, groups, log, logDirs, producerIds };
     // A dynamic change to a log.* default reaches every topic that does not override it.
     config.onChange(() => topics.reapplyLogConfigs());
     const registry = new HandlerRegistry();
@@ -81,7 +107,7 @@ export class Broker {
     const bound = await server.listen(listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
     const adv = advertisedAddress(config, bound);
     advertised = { nodeId, host: adv.host, port: adv.port, rack: config.get('broker.rack') };
-    const broker = new Broker(config, log, logs, metadata, server, bound);
+    const broker = new Broker(config, log, logs, metadata, groups, server, bound);
     log.info({ listeners: bound.map((b) => `${b.name}://${b.host}:${b.port}`), logDirs, clusterId: metadata.clusterId, nodeId },
       'Samsa broker started');
     return broker;
@@ -100,6 +126,7 @@ export class Broker {
     this.#closing ??= (async () => {
       this.log.info('Samsa broker shutting down');
       await this.#server.close();
+      this.#groups.shutdown();
       await this.#logs.shutdown();
       await this.#metadata.close();
       this.log.info('Samsa broker shut down cleanly');

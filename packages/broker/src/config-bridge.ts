@@ -5,6 +5,7 @@
  */
 import type { TopicPolicy } from './cluster/topic-manager.ts';
 import { effectiveTopicConfig, toLogConfig, validateTopicConfig, type BrokerConfig } from './config/index.ts';
+import { defaultGroupCoordinatorConfig, type GroupCoordinatorConfig } from './coordinator/group/shard-context.ts';
 import type { LogConfig } from './storage/log-config.ts';
 
 export function logConfigFor(config: BrokerConfig, overrides: Record<string, string>): LogConfig {
@@ -29,5 +30,19 @@ export function topicPolicyFrom(config: BrokerConfig): TopicPolicy {
       return v.ok ? [] : v.errors.map((e) => [e.name ?? '', e.message] as [string, string]);
     },
     logConfigFor: (configs) => logConfigFor(config, configs),
+  };
+}
+
+/** The group coordinator's settings (group.* and offsets.* keys). */
+export function groupCoordinatorConfigFrom(config: BrokerConfig): GroupCoordinatorConfig {
+  return {
+    ...defaultGroupCoordinatorConfig,
+    initialRebalanceDelayMs: config.get('group.initial.rebalance.delay.ms'),
+    minSessionTimeoutMs: config.get('group.min.session.timeout.ms'),
+    maxSessionTimeoutMs: config.get('group.max.session.timeout.ms'),
+    maxSize: config.get('group.max.size'),
+    offsetsRetentionMs: config.get('offsets.retention.minutes') * 60_000,
+    offsetsRetentionCheckIntervalMs: Number(config.get('offsets.retention.check.interval.ms')),
+    offsetMetadataMaxBytes: config.get('offset.metadata.max.bytes'),
   };
 }

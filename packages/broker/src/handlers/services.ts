@@ -3,6 +3,7 @@ import type { ProducerIdManager } from '../cluster/producer-id-manager.ts';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
 import type { TopicManager } from '../cluster/topic-manager.ts';
 import type { BrokerConfig } from '../config/index.ts';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator.ts';
 import type { Logger } from '../logger.ts';
 
 /** The domain objects handlers call into. */
@@ -14,6 +15,7 @@ export interface BrokerServices {
   readonly topics: TopicManager;
   /** Producer ids and epochs (InitProducerId). */
   readonly producerIds: ProducerIdManager;
+  readonly groups: GroupCoordinator;
   readonly log: Logger;
   /** The log dirs, for DescribeLogDirs. */
   readonly logDirs: readonly string[];

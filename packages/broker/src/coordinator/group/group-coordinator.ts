@@ -1,0 +1,237 @@
+/**
+ * The group coordinator as the broker's handlers see it (Kafka's GroupCoordinatorService):
+ * routes each group to the `__consumer_offsets` partition its id hashes to, runs the
+ * operation on that partition's shard, and turns failures into Kafka's error codes.
+ *
+ * The internal topic is created on first use (the first FindCoordinator for a group), as
+ * Kafka does, and every partition this broker leads is loaded (replayed) before it is
+ * served; until then requests get COORDINATOR_LOAD_IN_PROGRESS.
+ */
+import { ErrorCode } from '@samsa/protocol';
+import type { Logger } from '../../logger.ts';
+import type { Clock } from '../../storage/clock.ts';
+import {
+  CoordinatorAppendError, CoordinatorNotAvailableError, CoordinatorRuntime, type CoordinatorLog,
+} from '../coordinator-runtime.ts';
+import type { JoinResult, SyncResult } from './classic-group.ts';
+import type {
+  DescribedGroup, HeartbeatParams, JoinGroupParams, LeaveGroupParams, LeaveGroupResult, ListedGroup, SyncGroupParams,
+} from './classic-group-manager.ts';
+import { GroupCoordinatorShard } from './group-coordinator-shard.ts';
+import type { FetchedOffsets, OffsetCommitParams, OffsetDeleteResult, PartitionErrors } from './offset-manager.ts';
+import type { GroupCoordinatorConfig } from './shard-context.ts';
+
+export const GROUP_METADATA_TOPIC = '__consumer_offsets';
+
+/** How the coordinator reaches its internal topic's metadata (the broker implements it). */
+export interface InternalTopic {
+  /** Partition count of the topic, or null when it does not exist yet. */
+  partitionCount(): number | null;
+  /** Creates the topic with `partitions` partitions (if missing) and returns its partition count. */
+  create(partitions: number): Promise<number>;
+}
+
+export interface GroupCoordinatorOptions {
+  log: CoordinatorLog;
+  topic: InternalTopic;
+  clock: Clock;
+  config: GroupCoordinatorConfig;
+  /** offsets.topic.num.partitions: used when the topic is created. */
+  numPartitions: number;
+  logger: Logger;
+}
+
+/** Java's String.hashCode, over UTF-16 code units, as Kafka hashes group ids. */
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** Kafka's Utils.abs: |n|, with Integer.MIN_VALUE mapped to 0. */
+const kafkaAbs = (n: number): number => (n === -2147483648 ? 0 : Math.abs(n));
+
+/** The error code a failed coordinator operation answers with (Kafka's normalizeException). */
+export function coordinatorErrorCode(err: unknown): number {
+  if (err instanceof CoordinatorNotAvailableError) {
+    if (err.reason === 'not_coordinator') return ErrorCode.NOT_COORDINATOR;
+    if (err.reason === 'loading') return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+  if (err instanceof CoordinatorAppendError) {
+    switch (err.errorCode) {
+      case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+      case ErrorCode.NOT_ENOUGH_REPLICAS:
+      case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      case ErrorCode.REQUEST_TIMED_OUT:
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+      case ErrorCode.KAFKA_STORAGE_ERROR:
+        return ErrorCode.NOT_COORDINATOR;
+      default:
+        return ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
+  }
+  throw err;
+}
+
+export class GroupCoordinator {
+  readonly #options: GroupCoordinatorOptions;
+  readonly #runtime: CoordinatorRuntime<GroupCoordinatorShard>;
+  #partitions: number;
+  #creating: Promise<void> | null = null;
+
+  constructor(options: GroupCoordinatorOptions) {
+    this.#options = options;
+    this.#partitions = options.topic.partitionCount() ?? options.numPartitions;
+    this.#runtime = new CoordinatorRuntime<GroupCoordinatorShard>({
+      log: options.log,
+      clock: options.clock,
+      createShard: (_partition, timer) => new GroupCoordinatorShard(options.clock, timer, options.config),
+      onTimerError: (partition, key, err) => {
+        options.logger.warn({ partition, timer: key, err: err instanceof Error ? err.message : String(err) }, 'group coordinator timer failed');
+      },
+    });
+  }
+
+  /** Loads the partitions of an existing `__consumer_offsets` (at broker startup). */
+  async startup(): Promise<void> {
+    const count = this.#options.topic.partitionCount();
+    if (count !== null) await this.#loadAll(count);
+  }
+
+  async #loadAll(count: number): Promise<void> {
+    this.#partitions = count;
+    const started = this.#options.clock.now();
+    for (let p = 0; p < count; p++) await this.#runtime.load(p);
+    this.#options.logger.info({ partitions: count, ms: this.#options.clock.now() - started }, `loaded ${GROUP_METADATA_TOPIC}`);
+  }
+
+  shutdown(): void {
+    this.#runtime.close();
+  }
+
+  partitionFor(groupId: string): number {
+    return kafkaAbs(javaStringHash(groupId)) % this.#partitions;
+  }
+
+  /**
+   * FindCoordinator for a group: creates and loads `__consumer_offsets` on first use.
+   * NONE when this broker serves the group, else the error to answer with.
+   */
+  async findCoordinator(groupId: string): Promise<number> {
+    if (this.#options.topic.partitionCount() === null || this.#runtime.partitions().length === 0) {
+      this.#creating ??= (async () => {
+        const count = await this.#options.topic.create(this.#options.numPartitions);
+        await this.#loadAll(count);
+      })().finally(() => { this.#creating = null; });
+      try {
+        await this.#creating;
+      } catch (err) {
+        this.#options.logger.warn({ err: err instanceof Error ? err.message : String(err) }, `could not create ${GROUP_METADATA_TOPIC}`);
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      }
+    }
+    return this.#runtime.isActive(this.partitionFor(groupId)) ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+
+  async joinGroup(p: JoinGroupParams): Promise<JoinResult> {
+    try {
+      return await this.#runtime.write(this.partitionFor(p.groupId), (s) => s.joinGroup(p));
+    } catch (err) {
+      return { errorCode: coordinatorErrorCode(err), generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId: p.memberId, members: [] };
+    }
+  }
+
+  async syncGroup(p: SyncGroupParams): Promise<SyncResult> {
+    try {
+      return await this.#runtime.write(this.partitionFor(p.groupId), (s) => s.syncGroup(p));
+    } catch (err) {
+      return { errorCode: coordinatorErrorCode(err), protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
+    }
+  }
+
+  async heartbeat(p: HeartbeatParams): Promise<number> {
+    try {
+      return await this.#runtime.write(this.partitionFor(p.groupId), (s) => s.heartbeat(p));
+    } catch (err) {
+      return coordinatorErrorCode(err);
+    }
+  }
+
+  async leaveGroup(p: LeaveGroupParams): Promise<LeaveGroupResult> {
+    try {
+      return await this.#runtime.write(this.partitionFor(p.groupId), (s) => s.leaveGroup(p));
+    } catch (err) {
+      const errorCode = coordinatorErrorCode(err);
+      return { errorCode, members: p.members.map((m) => ({ ...m, errorCode })) };
+    }
+  }
+
+  async commitOffsets(p: OffsetCommitParams): Promise<PartitionErrors[]> {
+    try {
+      return await this.#runtime.write(this.partitionFor(p.groupId), (s) => s.commitOffsets(p));
+    } catch (err) {
+      // A commit too large for the log is the client's problem, not the coordinator's.
+      const errorCode = err instanceof CoordinatorAppendError && (err.errorCode === ErrorCode.MESSAGE_TOO_LARGE || err.errorCode === ErrorCode.RECORD_LIST_TOO_LARGE)
+        ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : coordinatorErrorCode(err);
+      return p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((q) => ({ partitionIndex: q.partitionIndex, errorCode })) }));
+    }
+  }
+
+  fetchOffsets(groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null): FetchedOffsets {
+    try {
+      return this.#runtime.read(this.partitionFor(groupId), (s) => s.fetchOffsets(groupId, topics));
+    } catch (err) {
+      return { errorCode: coordinatorErrorCode(err), topics: [] };
+    }
+  }
+
+  async deleteOffsets(groupId: string, topics: Array<{ name: string; partitions: number[] }>): Promise<OffsetDeleteResult> {
+    try {
+      return await this.#runtime.write(this.partitionFor(groupId), (s) => s.deleteOffsets(groupId, topics));
+    } catch (err) {
+      return { errorCode: coordinatorErrorCode(err), topics: [] };
+    }
+  }
+
+  describeGroup(groupId: string): DescribedGroup {
+    try {
+      return this.#runtime.read(this.partitionFor(groupId), (s) => s.describeGroup(groupId));
+    } catch (err) {
+      return { groupId, errorCode: coordinatorErrorCode(err), groupState: '', protocolType: '', protocolData: '', members: [] };
+    }
+  }
+
+  /** Every group of every loaded partition; errorCode is COORDINATOR_LOAD_IN_PROGRESS while any loads. */
+  listGroups(): { errorCode: number; groups: ListedGroup[] } {
+    const groups: ListedGroup[] = [];
+    let errorCode: number = ErrorCode.NONE;
+    for (const p of this.#runtime.partitions()) {
+      try {
+        groups.push(...this.#runtime.read(p, (s) => s.listGroups()));
+      } catch (err) {
+        errorCode = coordinatorErrorCode(err);
+      }
+    }
+    return { errorCode, groups };
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<Array<{ groupId: string; errorCode: number }>> {
+    const byPartition = new Map<number, string[]>();
+    for (const id of groupIds) {
+      const p = this.partitionFor(id);
+      byPartition.set(p, [...(byPartition.get(p) ?? []), id]);
+    }
+    const results = new Map<string, number>();
+    await Promise.all([...byPartition].map(async ([p, ids]) => {
+      try {
+        for (const r of await this.#runtime.write(p, (s) => s.deleteGroups(ids))) results.set(r.groupId, r.errorCode);
+      } catch (err) {
+        const errorCode = coordinatorErrorCode(err);
+        for (const id of ids) results.set(id, errorCode);
+      }
+    }));
+    return groupIds.map((groupId) => ({ groupId, errorCode: results.get(groupId)! }));
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * What the parts of a group coordinator shard share while one operation runs: the clock,
+ * the shard's timer, the settings, and the records the operation has decided to write.
+ */
+import type { Clock } from '../../storage/clock.ts';
+import type { CoordinatorRecord, CoordinatorResult, CoordinatorTimer } from '../coordinator-runtime.ts';
+import type { GroupCoordinatorShard } from './group-coordinator-shard.ts';
+
+/** The group coordinator's settings (Kafka's GroupCoordinatorConfig). */
+export interface GroupCoordinatorConfig {
+  /** group.initial.rebalance.delay.ms */
+  initialRebalanceDelayMs: number;
+  /** group.min.session.timeout.ms */
+  minSessionTimeoutMs: number;
+  /** group.max.session.timeout.ms */
+  maxSessionTimeoutMs: number;
+  /** group.max.size */
+  maxSize: number;
+  /** How long a member that joined but never completed a generation is kept (Kafka: 5 minutes). */
+  newMemberJoinTimeoutMs: number;
+  /** offsets.retention.minutes, in ms */
+  offsetsRetentionMs: number;
+  /** offsets.retention.check.interval.ms */
+  offsetsRetentionCheckIntervalMs: number;
+  /** offset.metadata.max.bytes */
+  offsetMetadataMaxBytes: number;
+}
+
+export const defaultGroupCoordinatorConfig: GroupCoordinatorConfig = {
+  initialRebalanceDelayMs: 3000,
+  minSessionTimeoutMs: 6000,
+  maxSessionTimeoutMs: 1_800_000,
+  maxSize: 0x7fffffff,
+  newMemberJoinTimeoutMs: 300_000,
+  offsetsRetentionMs: 7 * 24 * 3_600_000,
+  offsetsRetentionCheckIntervalMs: 600_000,
+  offsetMetadataMaxBytes: 4096,
+};
+
+export class ShardContext {
+  readonly clock: Clock;
+  readonly timer: CoordinatorTimer<GroupCoordinatorShard>;
+  readonly config: GroupCoordinatorConfig;
+  #records: CoordinatorRecord[] = [];
+
+  constructor(clock: Clock, timer: CoordinatorTimer<GroupCoordinatorShard>, config: GroupCoordinatorConfig) {
+    this.clock = clock;
+    this.timer = timer;
+    this.config = config;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Adds a record to those the current operation writes. */
+  emit(record: CoordinatorRecord): void {
+    this.#records.push(record);
+  }
+
+  /** Ends the current operation: its records and response, ready for the runtime. */
+  result<T>(response: T, options: { replayRecords?: boolean; onAppended?: (error: Error | null) => void } = {}): CoordinatorResult<T> {
+    const records = this.#records;
+    this.#records = [];
+    const result: CoordinatorResult<T> = { records, response, replayRecords: options.replayRecords ?? true };
+    if (options.onAppended) result.onAppended = options.onAppended;
+    return result;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * OffsetFetch (key 9), v0-9. v0-7 ask for one group, v8+ for a batch of groups (KIP-709).
+ * A null topic list (v2+) asks for every committed offset of the group. Partitions without
+ * a committed offset answer -1. Before v2 there is no group-level error, so a coordinator
+ * error is reported on every partition.
+ * Gaps: require_stable (v7+) never answers UNSTABLE_OFFSET_COMMIT, as there are no
+ * transactional offset commits yet; v9's member id and epoch (KIP-848) are not checked.
+ */
+import { ApiKey, ErrorCode, OffsetFetchRequest, OffsetFetchResponse } from '@samsa/protocol';
+import { defineHandler } from './handler.ts';
+import type { BrokerServices } from './services.ts';
+
+export function offsetFetchHandler(s: BrokerServices) {
+  return defineHandler({
+    apiKey: ApiKey.OffsetFetch,
+    request: OffsetFetchRequest,
+    response: OffsetFetchResponse,
+    minVersion: 0,
+    maxVersion: 9,
+    handle(req, ctx) {
+      const v = ctx.apiVersion;
+      if (v >= 8) {
+        return {
+          throttleTimeMs: 0,
+          groups: req.groups.map((g) => {
+            const r = s.groups.fetchOffsets(g.groupId, g.topics);
+            return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
+          }),
+        };
+      }
+      const r = s.groups.fetchOffsets(req.groupId, req.topics);
+      if (v < 2 && r.errorCode !== ErrorCode.NONE) {
+        const topics = (req.topics ?? []).map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, metadata: '', errorCode: r.errorCode })),
+        }));
+        return { throttleTimeMs: 0, topics };
+      }
+      const topics = r.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ ...p, committedLeaderEpoch: v >= 5 ? p.committedLeaderEpoch : -1 })),
+      }));
+      return { throttleTimeMs: 0, errorCode: v >= 2 ? r.errorCode : ErrorCode.NONE, topics };
+    },
+  });
+}
