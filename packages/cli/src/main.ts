@@ -4,6 +4,8 @@ import { CliError, ExitCode } from './common/cli-error.ts';
 import { describeError } from './common/describe-error.ts';
 import { oneLine } from './common/tool.ts';
 import { configsCommand } from './configs-command.ts';
+import { consoleConsumerCommand } from './console-consumer-command.ts';
+import { consoleProducerCommand } from './console-producer-command.ts';
 import { topicsCommand } from './topics-command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -17,7 +19,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ outputError: (text, write) => write(`samsa: ${oneLine(text)}\n`) })
     .addCommand(broker)
     .addCommand(topicsCommand())
-    .addCommand(configsCommand());
+    .addCommand(configsCommand())
+    .addCommand(consoleProducerCommand())
+    .addCommand(consoleConsumerCommand());
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
