@@ -6,6 +6,7 @@ import { oneLine } from './common/tool.ts';
 import { configsCommand } from './configs-command.ts';
 import { consoleConsumerCommand } from './console-consumer-command.ts';
 import { consoleProducerCommand } from './console-producer-command.ts';
+import { dumpLogCommand } from './dump-log-command.ts';
 import { topicsCommand } from './topics-command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -21,7 +22,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addCommand(topicsCommand())
     .addCommand(configsCommand())
     .addCommand(consoleProducerCommand())
-    .addCommand(consoleConsumerCommand());
+    .addCommand(consoleConsumerCommand())
+    .addCommand(dumpLogCommand());
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
