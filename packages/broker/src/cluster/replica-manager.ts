@@ -117,7 +117,9 @@ export class ReplicaManager {
       // checks producer ids and sequences, under the queue that assigns offsets: a retried
       // batch comes back as a duplicate carrying its first write's offsets (KIP-98).
       const info = await p.log.append(input.records!, { assignOffsets: true, leaderEpoch: p.leaderEpoch, crcVerified: true });
-      if (!info.duplicate) {
+      if (info.duplicate) {
+        this.#log.debug({ topic: input.topic, partition: input.partition, baseOffset: info.firstOffset }, 'retried batch answered with its first offsets');
+      } else {
         p.maybeIncrementHighWatermark();
         p.notifyAppend();
       }

@@ -5,7 +5,10 @@
  * (CLIENTS.md §5, as Kafka 4 does under KAFKA-18659).
  * acks 0 (no answer), 1 (after the local append) and -1 (after the high watermark passes
  * the batch: on one node, the same moment); other values get INVALID_REQUIRED_ACKS.
- * Gaps: idempotent/transactional sequence checks (issue 6), quotas.
+ * Idempotent producers (KIP-98): the log checks producer ids, epochs and sequences, and a
+ * retried batch is answered with its first write's base offset.
+ * Gaps: transactional batches are refused with INVALID_TXN_STATE (no transaction
+ * coordinator yet), quotas.
  */
 import { ApiKey, ErrorCode, ProduceRequest, ProduceResponse, type Input } from '@samsa/protocol';
 import type { ProduceInput, ProduceResult } from '../cluster/replica-manager.ts';

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApiKey, ApiVersionsResponse, CreateTopicsResponse, ErrorCode } from '@samsa/protocol';
+import { ApiKey, ErrorCode, buildRecordBatch, type ApiVersionsResponse, type CreateTopicsResponse } from '@samsa/protocol';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.ts';
 import { WireClient, idempotentBatch, valuesOf } from './idempotent-wire.ts';
 
@@ -90,7 +90,6 @@ describe('idempotent producer on the wire', () => {
     const { producerId: other } = await c.initProducerId(4);
     assert.equal((await c.produce('wire-errors', 0, idempotentBatch(other, 0, 9, 1, 'u'))).errorCode, ErrorCode.UNKNOWN_PRODUCER_ID);
     assert.equal((await c.produce('wire-errors', 0, idempotentBatch(producerId, 0, 1, 1, 'e'))).errorCode, ErrorCode.NONE);
-    const { buildRecordBatch } = await import('@samsa/protocol');
     const txn = buildRecordBatch([{ value: 't' }], { producerId: other, producerEpoch: 0, baseSequence: 0, transactional: true });
     assert.equal((await c.produce('wire-errors', 0, txn)).errorCode, ErrorCode.INVALID_TXN_STATE);
     assert.deepEqual(valuesOf(await c.fetchAll('wire-errors', 0)), ['e-0', 'e-1']);

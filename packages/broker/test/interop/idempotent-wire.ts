@@ -6,8 +6,8 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import {
-  ApiKey, FetchResponse, FrameReader, InitProducerIdResponse, ProduceResponse, RecordBatch, buildRecordBatch, decodeResponse,
-  encodeRequest, frame, type Input, type InitProducerIdRequest,
+  ApiKey, FrameReader, RecordBatch, buildRecordBatch, decodeResponse, encodeRequest, frame,
+  type FetchResponse, type Input, type InitProducerIdRequest, type InitProducerIdResponse, type ProduceResponse,
 } from '@samsa/protocol';
 
 export class WireClient {
