@@ -193,8 +193,8 @@ export class ClassicGroupManager {
     }
     if (group.is(ClassicGroupState.Dead)) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const known = group.members.has(p.memberId) || group.pendingMembers.has(p.memberId) || group.staticMemberId(p.groupInstanceId) !== undefined;
-    if (!known && group.size + group.pendingMembers.size >= cfg.maxSize) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED);
     if (!group.supportsProtocols(p.protocolType, p.protocols)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (!known && group.size + group.pendingMembers.size >= cfg.maxSize) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED);
 
     if (isUnknownMember) this.#unknownMemberJoin(group, p, resolve);
     else this.#knownMemberJoin(group, p, resolve);

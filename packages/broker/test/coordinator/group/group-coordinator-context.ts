@@ -1,0 +1,107 @@
+/**
+ * Kafka's GroupMetadataManagerTestContext, ours: a real GroupCoordinator and runtime over
+ * an in-memory log (the coordinator's only seam to storage), driven by a ManualClock so
+ * session, rebalance and expiry timeouts are tested by moving time, never by sleeping.
+ */
+import { ConsumerProtocolSubscription, Writer } from '@samsa/protocol';
+import type { CoordinatorLog, CoordinatorRecord, LoadedRecord } from '../../../src/coordinator/coordinator-runtime.ts';
+import { CoordinatorAppendError } from '../../../src/coordinator/coordinator-runtime.ts';
+import { GroupCoordinator } from '../../../src/coordinator/group/group-coordinator.ts';
+import type { JoinGroupParams } from '../../../src/coordinator/group/classic-group-manager.ts';
+import { defaultGroupCoordinatorConfig, type GroupCoordinatorConfig } from '../../../src/coordinator/group/shard-context.ts';
+import { silentLogger } from '../../../src/logger.ts';
+import { ManualClock } from '../../../src/storage/clock.ts';
+
+/** The records written, kept in order like a one-partition log; appends can be made to fail. */
+export class MemoryCoordinatorLog implements CoordinatorLog {
+  readonly records: CoordinatorRecord[] = [];
+  failNextAppends = 0;
+
+  async append(_partition: number, records: readonly CoordinatorRecord[]): Promise<void> {
+    await Promise.resolve();
+    if (this.failNextAppends > 0) {
+      this.failNextAppends--;
+      throw new CoordinatorAppendError(56, 'injected append failure');
+    }
+    this.records.push(...records);
+  }
+
+  async *read(): AsyncIterable<LoadedRecord> {
+    for (const [offset, record] of this.records.entries()) yield { offset, producerId: -1n, producerEpoch: -1, record };
+  }
+}
+
+/** A consumer-protocol subscription as clients encode it (version prefix, then the body). */
+export function subscription(topics: string[]): Buffer {
+  const w = new Writer(64).int16(0);
+  ConsumerProtocolSubscription.write(w, 0, { topics, userData: null });
+  return w.toBuffer();
+}
+
+export class GroupCoordinatorTestContext {
+  readonly clock = new ManualClock();
+  readonly log: MemoryCoordinatorLog;
+  readonly config: GroupCoordinatorConfig;
+  coordinator!: GroupCoordinator;
+
+  constructor(config: Partial<GroupCoordinatorConfig> = {}, log = new MemoryCoordinatorLog()) {
+    this.config = { ...defaultGroupCoordinatorConfig, initialRebalanceDelayMs: 0, ...config };
+    this.log = log;
+  }
+
+  static async start(config: Partial<GroupCoordinatorConfig> = {}): Promise<GroupCoordinatorTestContext> {
+    const ctx = new GroupCoordinatorTestContext(config);
+    await ctx.#open();
+    return ctx;
+  }
+
+  async #open(): Promise<void> {
+    this.coordinator = new GroupCoordinator({
+      log: this.log,
+      topic: { partitionCount: () => 1, create: () => Promise.resolve(1) },
+      clock: this.clock,
+      config: this.config,
+      numPartitions: 1,
+      logger: silentLogger(),
+    });
+    await this.coordinator.startup();
+  }
+
+  /** A new coordinator that loads what this one wrote: what a broker restart sees. */
+  async reload(): Promise<GroupCoordinatorTestContext> {
+    this.coordinator.shutdown();
+    const next = new GroupCoordinatorTestContext(this.config, this.log);
+    next.clock.advance(this.clock.now() - next.clock.now());
+    await next.#open();
+    return next;
+  }
+
+  /** Moves time and lets the operations the timers started finish. */
+  async advance(ms: number): Promise<void> {
+    await settle();
+    this.clock.advance(ms);
+    await settle();
+  }
+
+  join(p: Partial<JoinGroupParams> & { groupId: string }): ReturnType<GroupCoordinator['joinGroup']> {
+    return this.coordinator.joinGroup({
+      memberId: '', groupInstanceId: null, protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: subscription(['t']) }],
+      sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000, clientId: 'client', clientHost: '/127.0.0.1', apiVersion: 3,
+      ...p,
+    });
+  }
+}
+
+/** Lets queued promise work run (the runtime's appends are asynchronous). */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/** Whether a promise has settled yet (without waiting for it). */
+export async function isSettled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void p.then(() => { done = true; }, () => { done = true; });
+  await settle();
+  return done;
+}
