@@ -6,6 +6,7 @@ import { oneLine } from './common/tool.ts';
 import { configsCommand } from './configs-command.ts';
 import { consoleConsumerCommand } from './console-consumer-command.ts';
 import { consoleProducerCommand } from './console-producer-command.ts';
+import { consumerGroupsCommand } from './consumer-groups-command.ts';
 import { dumpLogCommand } from './dump-log-command.ts';
 import { topicsCommand } from './topics-command.ts';
 
@@ -23,6 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addCommand(configsCommand())
     .addCommand(consoleProducerCommand())
     .addCommand(consoleConsumerCommand())
+    .addCommand(consumerGroupsCommand())
     .addCommand(dumpLogCommand());
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -47,11 +47,11 @@ export function cellText(c: Cell): string {
 
 const numeric = /^-?\d+(\.\d+)?$/;
 
-/** Columns separated by two spaces; a column whose cells are all numbers (or `-`) is right-aligned. */
+/** Columns separated by two spaces; a column of numbers (and `-` for none) is right-aligned. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly Cell[])[], styleHeader: (h: string) => string = (h) => h): string {
   const text = rows.map((r) => headers.map((_, i) => cellText(r[i])));
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => r[i]!.length)));
-  const right = headers.map((_, i) => text.length > 0 && text.every((r) => r[i] === '-' || numeric.test(r[i]!)));
+  const right = headers.map((_, i) => text.some((r) => numeric.test(r[i]!)) && text.every((r) => r[i] === '-' || numeric.test(r[i]!)));
   const pad = (s: string, i: number, last: boolean): string => {
     if (right[i]) return s.padStart(widths[i]!);
     return last ? s : s.padEnd(widths[i]!);
