@@ -222,10 +222,10 @@ export class ProducerStateManager {
     this.#snapshots = snapshots;
   }
 
-  /** Finds the snapshot files in `dir`; nothing is read until truncateAndReload(). */
-  static async open(ctx: StorageContext, dir: string): Promise<ProducerStateManager> {
+  /** The manager of `dir`, given the names found there; nothing is read until truncateAndReload(). */
+  static open(ctx: StorageContext, dir: string, fileNames: Iterable<string>): ProducerStateManager {
     const snapshots: number[] = [];
-    for (const name of await ctx.fs.readdir(dir)) {
+    for (const name of fileNames) {
       if (!name.endsWith(PRODUCER_SNAPSHOT_FILE_SUFFIX)) continue;
       const offset = offsetFromFileName(name);
       if (offset !== null && name === producerSnapshotFileName(offset)) snapshots.push(offset);

@@ -275,7 +275,7 @@ export class UnifiedLog {
     const logEndOffset = await active.nextOffset();
     active.pin();
     if (!opts.hadCleanShutdown) recoveryPoint = logEndOffset;
-    const producerState = await ProducerStateManager.open(ctx, dir);
+    const producerState = ProducerStateManager.open(ctx, dir, present);
     await UnifiedLog.#rebuildProducerState(ctx, producerState, segments, logEndOffset);
     return new UnifiedLog(ctx, dir, topic, partition, config, segments, logEndOffset, { ...opts, recoveryPoint }, producerState);
   }
