@@ -42,11 +42,11 @@ import type { StorageContext } from './storage-context.ts';
  *
  * Crash behaviour: load() trusts segments below the recovery point and recovers the rest
  * (LogSegment.recover: truncate at the first bad batch, rebuild indexes), deleting every
- * segment after one that had to be truncated, then rebuilds producer state from the newest
- * snapshot at or below the log end plus the batches after it. A failed write (ENOSPC, EIO) is cut back so
- * the file ends at the last acknowledged batch; the append fails with
- * KAFKA_STORAGE_ERROR and the next append tries again. A failed fsync takes the log
- * offline (its data's durability is unknown; Kafka does the same).
+ * segment after one that had to be truncated, then rebuilds producer state from the
+ * newest snapshot at or below the log end plus the batches after it. A failed write
+ * (ENOSPC, EIO) is cut back so the file ends at the last acknowledged batch; the append
+ * fails with KAFKA_STORAGE_ERROR and the next append tries again. A failed fsync takes
+ * the log offline (its data's durability is unknown; Kafka does the same).
  */
 
 export interface LogAppendInfo {
