@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import {
-  Attributes, BatchOffsets, CorruptRecordError, LOG_OVERHEAD, TimestampType, computeBatchCrc, validateBatch,
+  Attributes, BatchOffsets, CorruptRecordError, LOG_OVERHEAD, RecordBatch, TimestampType, computeBatchCrc, validateBatch,
 } from '@samsa/protocol';
-import { readOffset } from './batch-scan.ts';
+import { readOffset, type StoredBatch } from './batch-scan.ts';
 import {
   InvalidRecordError, KafkaErrorCode, KafkaStorageError, OffsetOutOfRangeError, RecordTooLargeError, StorageError, UnknownProducerIdError,
   storageErrorFrom,
@@ -769,21 +769,43 @@ export class UnifiedLog {
       if (seg !== this.activeSegment && (await seg.maxTimestamp()) < timestamp) continue;
       const b = await seg.findBatchByTimestamp(timestamp);
       if (b !== null && b.lastOffset >= this.#logStartOffset) {
-        return { offset: Math.max(b.baseOffset, this.#logStartOffset), timestamp: b.maxTimestamp };
+        // The batch holds the answer; which record it is takes reading the records (ListOffsets
+        // answers the first record at or after the timestamp, not the batch, as Kafka does).
+        const found = await this.#recordInBatch(seg, b, (ts, offset) => ts >= timestamp && offset >= this.#logStartOffset);
+        return found ?? { offset: Math.max(b.baseOffset, this.#logStartOffset), timestamp: b.maxTimestamp };
       }
     }
     return null;
   }
 
-  /** Offset with the largest timestamp (ListOffsets -3, KIP-734). */
+  /** Offset of the first record with the largest timestamp (ListOffsets -3, KIP-734). */
   async maxTimestampAndOffset(): Promise<{ offset: number; timestamp: number } | null> {
-    let best: { offset: number; timestamp: number } | null = null;
+    let best: { seg: LogSegment; batch: StoredBatch } | null = null;
     for (const seg of this.#segments) {
       await seg.forEachBatch((b) => {
-        if (best === null || b.maxTimestamp > best.timestamp) best = { offset: b.baseOffset, timestamp: b.maxTimestamp };
+        if (best === null || b.maxTimestamp > best.batch.maxTimestamp) best = { seg, batch: b };
       });
     }
-    return best;
+    if (best === null) return null;
+    const { seg, batch } = best as { seg: LogSegment; batch: StoredBatch };
+    return await this.#recordInBatch(seg, batch, (ts) => ts === batch.maxTimestamp)
+      ?? { offset: batch.baseOffset, timestamp: batch.maxTimestamp };
+  }
+
+  /** The first record of a stored batch that `match`es (decompressing it if need be). */
+  async #recordInBatch(seg: LogSegment, b: StoredBatch, match: (timestamp: number, offset: number) => boolean):
+  Promise<{ offset: number; timestamp: number } | null> {
+    const bytes = await seg.readAt(b.position, b.size);
+    const batch = new RecordBatch(bytes);
+    if (batch.timestampType === TimestampType.LogAppendTime) {
+      return match(b.maxTimestamp, b.baseOffset) ? { offset: b.baseOffset, timestamp: b.maxTimestamp } : null;
+    }
+    for (const r of batch.records()) {
+      const ts = Number(r.timestamp);
+      const offset = Number(r.offset);
+      if (match(ts, offset)) return { offset, timestamp: ts };
+    }
+    return null;
   }
 
   /** Serialises retention, DeleteRecords and cleaner swaps with each other (not with appends). */
