@@ -7,7 +7,7 @@
  * a script piping data in is better served by a clear failure).
  */
 import { createInterface } from 'node:readline';
-import type { MessageToProduce, Producer } from '@platformatic/kafka';
+import type { MessageToProduce } from '@platformatic/kafka';
 import { Option } from 'commander';
 import { addConnectionOptions, type ConnectionOptions } from './common/bootstrap.ts';
 import { BatchSender } from './common/batch-sender.ts';
@@ -18,6 +18,7 @@ import { COMPRESSION_CODECS, parseAcks, parseCodec, producerSettings } from './c
 import { describeError } from './common/describe-error.ts';
 import { lineReaderProperties, parseLine } from './common/line-message-reader.ts';
 import { createOutput } from './common/output.ts';
+import { ensureTopic } from './common/ensure-topic.ts';
 import { createTool } from './common/tool.ts';
 
 interface ConsoleProducerOptions extends ConnectionOptions {
@@ -109,17 +110,4 @@ export function consoleProducerCommand() {
       await closeAll(producer);
     }
   });
-}
-
-/** Asks for the topic's metadata (letting the broker create it, as Kafka's producer does) before reading input. */
-async function ensureTopic(producer: Producer, topic: string): Promise<void> {
-  try {
-    await producer.metadata({ topics: [topic], autocreateTopics: true });
-  } catch (err) {
-    const text = describeError(err);
-    if (/UNKNOWN_TOPIC_OR_PARTITION|Unknown topic/i.test(text)) {
-      throw new CliError(`topic "${topic}" does not exist, and the broker does not create topics on first use (auto.create.topics.enable=false): create it with samsa topics --create`);
-    }
-    throw err;
-  }
 }

@@ -7,7 +7,9 @@ import { configsCommand } from './configs-command.ts';
 import { consoleConsumerCommand } from './console-consumer-command.ts';
 import { consoleProducerCommand } from './console-producer-command.ts';
 import { consumerGroupsCommand } from './consumer-groups-command.ts';
+import { consumerPerfTestCommand } from './consumer-perf-test-command.ts';
 import { dumpLogCommand } from './dump-log-command.ts';
+import { producerPerfTestCommand } from './producer-perf-test-command.ts';
 import { topicsCommand } from './topics-command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -25,6 +27,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addCommand(consoleProducerCommand())
     .addCommand(consoleConsumerCommand())
     .addCommand(consumerGroupsCommand())
+    .addCommand(producerPerfTestCommand())
+    .addCommand(consumerPerfTestCommand())
     .addCommand(dumpLogCommand());
   try {
     await program.parseAsync([...argv], { from: 'user' });
