@@ -21,7 +21,8 @@
  *   process that reads and discards them, and reads as much from a Node process writing
  *   1 MiB buffers.
  * - --cpu-prof: one more produce/consume run with the broker under --cpu-prof, and its
- *   functions by self time.
+ *   functions by self time with their main caller. `--runs 0` / `--startup-runs 0` skip
+ *   the other sections.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -253,7 +254,7 @@ async function throughputBench(loader: string): Promise<void> {
 
 // ---------------------------------------------------------------- profile
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
 
 async function profileBench(loader: string): Promise<void> {
   const dir = join(work, 'cpu-prof');
@@ -261,17 +262,28 @@ async function profileBench(loader: string): Promise<void> {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error('the broker wrote no CPU profile');
   const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[] };
-  const self = new Map<string, number>();
+  const name = (n: ProfileNode): string => {
+    const url = n.callFrame.url.replace(`file://${repoRoot}/`, '');
+    return `${n.callFrame.functionName || '(anonymous)'}${url ? ` ${url}:${n.callFrame.lineNumber + 1}` : ''}`;
+  };
+  const parentOf = new Map<number, ProfileNode>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parentOf.set(c, n);
+  const self = new Map<string, { hits: number; callers: Map<string, number> }>();
   let total = 0;
   for (const n of prof.nodes) {
     const hits = n.hitCount ?? 0;
     total += hits;
-    const url = n.callFrame.url.replace(`file://${repoRoot}/`, '');
-    const key = `${n.callFrame.functionName || '(anonymous)'} ${url}${url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
-    self.set(key, (self.get(key) ?? 0) + hits);
+    const entry = self.get(name(n)) ?? { hits: 0, callers: new Map<string, number>() };
+    entry.hits += hits;
+    const parent = parentOf.get(n.id);
+    if (parent !== undefined) entry.callers.set(name(parent), (entry.callers.get(name(parent)) ?? 0) + hits);
+    self.set(name(n), entry);
   }
-  console.log(`\nbroker CPU profile of one produce + consume run, by self time (${total} samples)\n`);
-  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${(100 * v / total).toFixed(1).padStart(5)}%  ${k}`);
+  console.log(`\nbroker CPU profile of one produce + consume run (startup included), by self time (${total} samples)\n`);
+  for (const [k, v] of [...self].sort((a, b) => b[1].hits - a[1].hits).slice(0, 20)) {
+    const caller = [...v.callers].sort((a, b) => b[1] - a[1])[0];
+    console.log(`${(100 * v.hits / total).toFixed(1).padStart(5)}%  ${k}${caller ? `  <- ${caller[0]}` : ''}`);
+  }
 }
 
 // ---------------------------------------------------------------- main
@@ -281,8 +293,8 @@ const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`# bench/broker ${new Date().toISOString()} · node ${process.version} · ${cpus().length} × ${cpu} · ` +
   `librdkafka ${spawnSync('dpkg-query', ['-W', '-f=${Version}', 'librdkafka1'], { encoding: 'utf8' }).stdout} · load average at start ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 try {
-  await startupBench();
-  await throughputBench(loader);
+  if (STARTUP_RUNS > 0) await startupBench();
+  if (RUNS > 0) await throughputBench(loader);
   if (values['cpu-prof']) await profileBench(loader);
   console.log(`\nload average at end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 } finally {
