@@ -86,6 +86,16 @@ export class Broker {
       },
       clock: systemClock,
       config: groupCoordinatorConfigFrom(config),
+      topics: {
+        topic(name) {
+          const t = metadata.topic(name);
+          return t === undefined ? undefined : { topicId: t.topicId, numPartitions: t.partitions.length };
+        },
+        topicById(topicId) {
+          const t = metadata.topicById(topicId);
+          return t === undefined ? undefined : { name: t.name, numPartitions: t.partitions.length };
+        },
+      },
       numPartitions: config.get('offsets.topic.num.partitions'),
       logger: log.child({ component: 'group-coordinator' }),
     });

@@ -5,6 +5,7 @@
  */
 import type { TopicPolicy } from './cluster/topic-manager.ts';
 import { effectiveTopicConfig, toLogConfig, validateTopicConfig, type BrokerConfig } from './config/index.ts';
+import { assignorClassNames } from './coordinator/group/assignor/server-assignors.ts';
 import { defaultGroupCoordinatorConfig, type GroupCoordinatorConfig } from './coordinator/group/shard-context.ts';
 import type { LogConfig } from './storage/log-config.ts';
 
@@ -33,7 +34,7 @@ export function topicPolicyFrom(config: BrokerConfig): TopicPolicy {
   };
 }
 
-/** The group coordinator's settings (group.* and offsets.* keys). */
+/** The group coordinator's settings (group.*, group.consumer.* and offsets.* keys). */
 export function groupCoordinatorConfigFrom(config: BrokerConfig): GroupCoordinatorConfig {
   return {
     ...defaultGroupCoordinatorConfig,
@@ -44,5 +45,10 @@ export function groupCoordinatorConfigFrom(config: BrokerConfig): GroupCoordinat
     offsetsRetentionMs: config.get('offsets.retention.minutes') * 60_000,
     offsetsRetentionCheckIntervalMs: Number(config.get('offsets.retention.check.interval.ms')),
     offsetMetadataMaxBytes: config.get('offset.metadata.max.bytes'),
+    consumerGroupSessionTimeoutMs: config.get('group.consumer.session.timeout.ms'),
+    consumerGroupHeartbeatIntervalMs: config.get('group.consumer.heartbeat.interval.ms'),
+    consumerGroupMaxSize: config.get('group.consumer.max.size'),
+    // Kafka 3.x's class names stand for the assignors Kafka 4 calls uniform and range.
+    consumerGroupAssignors: [...new Set(config.get('group.consumer.assignors').map((name) => assignorClassNames.get(name) ?? name))],
   };
 }

@@ -288,6 +288,16 @@ function resolveLayers(layers: Layers): Resolution {
   if (get('group.min.session.timeout.ms') > get('group.max.session.timeout.ms')) {
     problemAt('group.min.session.timeout.ms', `above group.max.session.timeout.ms = ${get('group.max.session.timeout.ms')}`, 'at most group.max.session.timeout.ms');
   }
+  // KIP-848 groups: Kafka's GroupCoordinatorConfig requires each value within its bounds and heartbeats inside the session.
+  for (const [key, min, max] of [
+    ['group.consumer.session.timeout.ms', 'group.consumer.min.session.timeout.ms', 'group.consumer.max.session.timeout.ms'],
+    ['group.consumer.heartbeat.interval.ms', 'group.consumer.min.heartbeat.interval.ms', 'group.consumer.max.heartbeat.interval.ms'],
+  ] as const) {
+    if (get(key) < get(min) || get(key) > get(max)) problemAt(key, `outside ${min} = ${get(min)} .. ${max} = ${get(max)}`, `between ${min} and ${max}`);
+  }
+  if (get('group.consumer.heartbeat.interval.ms') >= get('group.consumer.session.timeout.ms')) {
+    problemAt('group.consumer.heartbeat.interval.ms', `not below group.consumer.session.timeout.ms = ${get('group.consumer.session.timeout.ms')}`, 'less than group.consumer.session.timeout.ms');
+  }
   if (get('log.cleaner.min.compaction.lag.ms') > get('log.cleaner.max.compaction.lag.ms')) {
     problemAt('log.cleaner.min.compaction.lag.ms', `above log.cleaner.max.compaction.lag.ms = ${get('log.cleaner.max.compaction.lag.ms')}`, 'at most log.cleaner.max.compaction.lag.ms');
   }

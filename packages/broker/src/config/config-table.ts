@@ -58,6 +58,12 @@ const clusterIdShape = validator<string>(
   (id) => /^[A-Za-z0-9_-]{22}$/.test(id),
 );
 
+const kafkaAssignorClasses = ['org.apache.kafka.coordinator.group.assignor.UniformAssignor', 'org.apache.kafka.coordinator.group.assignor.RangeAssignor'];
+const consumerGroupAssignors = validator<readonly string[]>(
+  'a non-empty list of uniform, range (or Kafka\'s UniformAssignor and RangeAssignor class names)',
+  (names) => names.length > 0 && names.every((n) => n === 'uniform' || n === 'range' || kafkaAssignorClasses.includes(n)),
+);
+
 const compatibilityOnly =
   'Accepted so Kafka server.properties files load unchanged; Samsa serves requests on the Node.js event loop and does not use it.';
 
@@ -654,6 +660,55 @@ export const brokerConfigs = {
     validator: atLeast(1),
     importance: 'medium',
     doc: 'Most members one consumer group may have.',
+  }),
+  'group.consumer.session.timeout.ms': int({
+    default: 45000,
+    validator: atLeast(1),
+    importance: 'medium',
+    doc: 'How long a member of a KIP-848 consumer group may go without a heartbeat before it is removed.',
+  }),
+  'group.consumer.min.session.timeout.ms': int({
+    default: 45000,
+    validator: atLeast(1),
+    importance: 'medium',
+    doc: 'Lowest value group.consumer.session.timeout.ms may take.',
+  }),
+  'group.consumer.max.session.timeout.ms': int({
+    default: 60000,
+    validator: atLeast(1),
+    importance: 'medium',
+    doc: 'Highest value group.consumer.session.timeout.ms may take.',
+  }),
+  'group.consumer.heartbeat.interval.ms': int({
+    default: 5000,
+    validator: atLeast(1),
+    importance: 'medium',
+    doc: 'How often members of a KIP-848 consumer group are told to heartbeat.',
+  }),
+  'group.consumer.min.heartbeat.interval.ms': int({
+    default: 5000,
+    validator: atLeast(1),
+    importance: 'medium',
+    doc: 'Lowest value group.consumer.heartbeat.interval.ms may take.',
+  }),
+  'group.consumer.max.heartbeat.interval.ms': int({
+    default: 15000,
+    validator: atLeast(1),
+    importance: 'medium',
+    doc: 'Highest value group.consumer.heartbeat.interval.ms may take.',
+  }),
+  'group.consumer.max.size': int({
+    default: INT_MAX,
+    validator: atLeast(1),
+    importance: 'medium',
+    doc: 'Most members one KIP-848 consumer group may have.',
+  }),
+  'group.consumer.assignors': list({
+    default: ['uniform', 'range'],
+    validator: consumerGroupAssignors,
+    importance: 'medium',
+    doc: 'Server-side assignors KIP-848 consumer groups may ask for; the first is used when a group asks for none.',
+    differsFromKafka: 'Kafka 3.x lists assignor class names and loads custom ones; Samsa has uniform and range, named as Kafka 4 names them, and accepts Kafka\'s class names for those two.',
   }),
 
   // --- Transactions and idempotence ---

@@ -1,10 +1,13 @@
 /**
  * OffsetCommit (key 8), v0-9. Members of a classic group commit with their generation and
  * member id; consumers without group management commit with generation -1 to an empty (or
- * new) group. Partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION, as Kafka's
- * request handler answers before the coordinator sees them. v7+ carry group.instance.id.
+ * new) group. Members of a KIP-848 consumer group commit with v9+ and their member epoch
+ * in the same field (STALE_MEMBER_EPOCH for another epoch, UNKNOWN_MEMBER_ID for a
+ * stranger, UNSUPPORTED_VERSION below v9). Partitions of unknown topics get
+ * UNKNOWN_TOPIC_OR_PARTITION, as Kafka's request handler answers before the coordinator
+ * sees them. v7+ carry group.instance.id.
  * Gaps: v2-4 retention_time is ignored (offsets.retention.minutes applies, as since Kafka
- * 2.1 for v5+); v9's member epochs of KIP-848 groups are read as classic generations.
+ * 2.1 for v5+).
  */
 import { ApiKey, ErrorCode, OffsetCommitRequest, OffsetCommitResponse } from '@samsa/protocol';
 import { defineHandler } from './handler.ts';
@@ -38,6 +41,7 @@ export function offsetCommitHandler(s: BrokerServices) {
         memberId: v >= 1 ? req.memberId : '',
         groupInstanceId: v >= 7 ? req.groupInstanceId : null,
         generationId: v >= 1 ? req.generationIdOrMemberEpoch : -1,
+        apiVersion: v,
         topics: known,
       });
       const errors = new Map<string, number>();

@@ -3,8 +3,11 @@
  * A null topic list (v2+) asks for every committed offset of the group. Partitions without
  * a committed offset answer -1. Before v2 there is no group-level error, so a coordinator
  * error is reported on every partition.
+ * v9 carries the member id and epoch of a KIP-848 group member, checked as OffsetCommit
+ * checks them (STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID); without them (admin clients) the
+ * offsets are answered.
  * Gaps: require_stable (v7+) never answers UNSTABLE_OFFSET_COMMIT, as there are no
- * transactional offset commits yet; v9's member id and epoch (KIP-848) are not checked.
+ * transactional offset commits yet.
  */
 import { ApiKey, ErrorCode, OffsetFetchRequest, OffsetFetchResponse } from '@samsa/protocol';
 import { defineHandler } from './handler.ts';
@@ -23,7 +26,7 @@ export function offsetFetchHandler(s: BrokerServices) {
         return {
           throttleTimeMs: 0,
           groups: req.groups.map((g) => {
-            const r = s.groups.fetchOffsets(g.groupId, g.topics);
+            const r = s.groups.fetchOffsets(g.groupId, g.topics, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined);
             return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
           }),
         };

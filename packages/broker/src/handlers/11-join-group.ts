@@ -4,7 +4,8 @@
  * (KIP-394); v0-3 (kafka-python uses v2) join in one step. v5+ carry group.instance.id
  * (static membership, KIP-345); v7+ answer with the protocol type; v9 tells a rejoining
  * static leader to skip the assignment (KIP-814). v0 has no rebalance timeout: it is the
- * session timeout, as in Kafka.
+ * session timeout, as in Kafka. The id of a KIP-848 consumer group with members is
+ * refused with INCONSISTENT_GROUP_PROTOCOL (no online migration); an empty one gives way.
  */
 import { ApiKey, JoinGroupRequest, JoinGroupResponse } from '@samsa/protocol';
 import { defineHandler } from './handler.ts';

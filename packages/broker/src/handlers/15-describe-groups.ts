@@ -2,8 +2,9 @@
  * DescribeGroups (key 15), v0-5. State, protocol type, the selected protocol and the
  * members; member metadata and assignments only while the group is Stable, as Kafka. An
  * unknown group is described as Dead with no error (v0-5).
- * Gaps: authorized operations are "not requested" (no ACLs yet); KIP-848 groups are
- * described by ConsumerGroupDescribe.
+ * The id of a KIP-848 consumer group is answered as Dead with no error, as Kafka 3.8 does
+ * for v0-5 (such groups are described by ConsumerGroupDescribe).
+ * Gaps: authorized operations are "not requested" (no ACLs yet).
  */
 import { ApiKey, DescribeGroupsRequest, DescribeGroupsResponse } from '@samsa/protocol';
 import { defineHandler } from './handler.ts';

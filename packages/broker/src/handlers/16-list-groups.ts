@@ -1,6 +1,8 @@
 /**
- * ListGroups (key 16), v0-5. Every group this broker coordinates; v4+ filter by state
- * (case-insensitive, KIP-518) and report it, v5+ filter by type (KIP-848) and report it.
+ * ListGroups (key 16), v0-5. Every group this broker coordinates, classic and KIP-848
+ * consumer groups (protocol type `consumer`; states Empty, Assigning, Reconciling,
+ * Stable); v4+ filter by state (case-insensitive, KIP-518) and report it, v5+ filter by
+ * type (`classic` or `consumer`, KIP-848) and report it.
  */
 import { ApiKey, ListGroupsRequest, ListGroupsResponse } from '@samsa/protocol';
 import { defineHandler } from './handler.ts';

@@ -25,6 +25,8 @@ import { deleteGroupsHandler } from './42-delete-groups.ts';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
 import { describeClusterHandler } from './60-describe-cluster.ts';
+import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.ts';
+import { consumerGroupDescribeHandler } from './69-consumer-group-describe.ts';
 import type { HandlerRegistry } from './registry.ts';
 import type { BrokerServices } from './services.ts';
 
@@ -57,5 +59,7 @@ export function createHandlers(registry: HandlerRegistry, s: BrokerServices): vo
     .register(createPartitionsHandler(s))
     .register(deleteGroupsHandler(s))
     .register(offsetDeleteHandler(s))
-    .register(describeClusterHandler(s));
+    .register(describeClusterHandler(s))
+    .register(consumerGroupHeartbeatHandler(s))
+    .register(consumerGroupDescribeHandler(s));
 }

@@ -17,9 +17,12 @@ import type { JoinResult, SyncResult } from './classic-group.ts';
 import type {
   DescribedGroup, HeartbeatParams, JoinGroupParams, LeaveGroupParams, LeaveGroupResult, ListedGroup, SyncGroupParams,
 } from './classic-group-manager.ts';
+import {
+  heartbeatError, type ConsumerGroupHeartbeatParams, type ConsumerGroupHeartbeatResult, type DescribedConsumerGroup,
+} from './consumer-group-manager.ts';
 import { GroupCoordinatorShard } from './group-coordinator-shard.ts';
 import type { FetchedOffsets, OffsetCommitParams, OffsetDeleteResult, PartitionErrors } from './offset-manager.ts';
-import type { GroupCoordinatorConfig } from './shard-context.ts';
+import type { GroupCoordinatorConfig, GroupTopicLookup } from './shard-context.ts';
 
 export const GROUP_METADATA_TOPIC = '__consumer_offsets';
 
@@ -36,6 +39,8 @@ export interface GroupCoordinatorOptions {
   topic: InternalTopic;
   clock: Clock;
   config: GroupCoordinatorConfig;
+  /** Topic ids and partition counts, for KIP-848 assignments. */
+  topics: GroupTopicLookup;
   /** offsets.topic.num.partitions: used when the topic is created. */
   numPartitions: number;
   logger: Logger;
@@ -87,7 +92,7 @@ export class GroupCoordinator {
     this.#runtime = new CoordinatorRuntime<GroupCoordinatorShard>({
       log: options.log,
       clock: options.clock,
-      createShard: (_partition, timer) => new GroupCoordinatorShard(options.clock, timer, options.config),
+      createShard: (_partition, timer) => new GroupCoordinatorShard(options.clock, timer, options.config, options.topics),
       onTimerError: (partition, key, err) => {
         options.logger.warn({ partition, timer: key, err: err instanceof Error ? err.message : String(err) }, 'group coordinator timer failed');
       },
@@ -179,9 +184,11 @@ export class GroupCoordinator {
     }
   }
 
-  fetchOffsets(groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null): FetchedOffsets {
+  /** `member`: the member id and epoch OffsetFetch v9+ carries (KIP-848 groups check them). */
+  fetchOffsets(groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null,
+    member?: { memberId: string | null; memberEpoch: number }): FetchedOffsets {
     try {
-      return this.#runtime.read(this.partitionFor(groupId), (s) => s.fetchOffsets(groupId, topics));
+      return this.#runtime.read(this.partitionFor(groupId), (s) => s.fetchOffsets(groupId, topics, member));
     } catch (err) {
       return { errorCode: coordinatorErrorCode(err), topics: [] };
     }
@@ -192,6 +199,24 @@ export class GroupCoordinator {
       return await this.#runtime.write(this.partitionFor(groupId), (s) => s.deleteOffsets(groupId, topics));
     } catch (err) {
       return { errorCode: coordinatorErrorCode(err), topics: [] };
+    }
+  }
+
+  async consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
+    try {
+      return await this.#runtime.write(this.partitionFor(p.groupId), (s) => s.consumerGroupHeartbeat(p));
+    } catch (err) {
+      return heartbeatError(coordinatorErrorCode(err));
+    }
+  }
+
+  consumerGroupDescribe(groupId: string): DescribedConsumerGroup {
+    try {
+      return this.#runtime.read(this.partitionFor(groupId), (s) => s.consumerGroupDescribe(groupId));
+    } catch (err) {
+      return {
+        groupId, errorCode: coordinatorErrorCode(err), errorMessage: null, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [],
+      };
     }
   }
 

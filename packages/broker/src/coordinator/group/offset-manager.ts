@@ -7,11 +7,18 @@
  * empty for the retention period counted from the later of the commit and the moment the
  * group became empty; offsets of a group without group management (simple consumers)
  * count from their commit. A group left empty with no offsets is deleted with them.
+ * KIP-848 consumer groups, as in Kafka, count from the commit, and also expire the offsets
+ * of topics no member subscribes to while the group has members.
+ *
+ * Offsets of a KIP-848 group are committed and fetched by its members with their member
+ * id and epoch (OffsetCommit/OffsetFetch v9): STALE_MEMBER_EPOCH for another epoch,
+ * UNKNOWN_MEMBER_ID for a stranger; the classic rules are unchanged.
  */
 import { ErrorCode } from '@samsa/protocol';
 import type { CoordinatorResult } from '../coordinator-runtime.ts';
 import { ClassicGroupState, type ClassicGroup } from './classic-group.ts';
 import type { ClassicGroupManager } from './classic-group-manager.ts';
+import type { ConsumerGroupManager } from './consumer-group-manager.ts';
 import { groupMetadataRecord, offsetCommitRecord, type OffsetCommitValue } from './group-records.ts';
 import type { ShardContext } from './shard-context.ts';
 
@@ -19,7 +26,10 @@ export interface OffsetCommitParams {
   groupId: string;
   memberId: string;
   groupInstanceId: string | null;
+  /** The classic generation, or the member epoch of a KIP-848 member (generationIdOrMemberEpoch). */
   generationId: number;
+  /** OffsetCommit version; KIP-848 members must use v9+ (absent: the latest). */
+  apiVersion?: number;
   topics: Array<{
     name: string;
     partitions: Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }>;
@@ -50,12 +60,14 @@ const sep = '\u0000';
 export class OffsetManager {
   readonly #ctx: ShardContext;
   readonly #groups: ClassicGroupManager;
+  readonly #consumerGroups: ConsumerGroupManager;
   /** group → "topic\0partition" → committed offset. */
   readonly #offsets = new Map<string, Map<string, OffsetCommitValue>>();
 
-  constructor(ctx: ShardContext, groups: ClassicGroupManager) {
+  constructor(ctx: ShardContext, groups: ClassicGroupManager, consumerGroups: ConsumerGroupManager) {
     this.#ctx = ctx;
     this.#groups = groups;
+    this.#consumerGroups = consumerGroups;
   }
 
   // --- replay ---
@@ -69,7 +81,7 @@ export class OffsetManager {
       return;
     }
     // Offsets of a group that is not otherwise known make it a (simple) group, as in Kafka.
-    this.#groups.getOrCreateSimpleGroup(groupId);
+    if (this.#consumerGroups.group(groupId) === undefined) this.#groups.getOrCreateSimpleGroup(groupId);
     let offsets = this.#offsets.get(groupId);
     if (offsets === undefined) {
       offsets = new Map();
@@ -92,13 +104,19 @@ export class OffsetManager {
     const all = (errorCode: number): PartitionErrors[] =>
       p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((q) => ({ partitionIndex: q.partitionIndex, errorCode })) }));
     if (p.groupId === '') return this.#ctx.result(all(ErrorCode.INVALID_GROUP_ID));
-    let group = this.#groups.group(p.groupId);
-    if (group === undefined) {
-      // No group: only a consumer without group management may commit (generation -1).
-      if (p.generationId >= 0) return this.#ctx.result(all(ErrorCode.ILLEGAL_GENERATION));
-      group = this.#groups.getOrCreateSimpleGroup(p.groupId);
+    const consumerGroup = this.#consumerGroups.group(p.groupId);
+    let error: number;
+    if (consumerGroup !== undefined) {
+      error = this.#consumerGroups.validateOffsetCommit(consumerGroup, p.memberId, p.generationId, p.apiVersion ?? Number.MAX_SAFE_INTEGER);
+    } else {
+      let group = this.#groups.group(p.groupId);
+      if (group === undefined) {
+        // No group: only a consumer without group management may commit (generation -1).
+        if (p.generationId >= 0) return this.#ctx.result(all(ErrorCode.ILLEGAL_GENERATION));
+        group = this.#groups.getOrCreateSimpleGroup(p.groupId);
+      }
+      error = this.#groups.validateOffsetCommit(group, p.memberId, p.groupInstanceId, p.generationId);
     }
-    const error = this.#groups.validateOffsetCommit(group, p.memberId, p.groupInstanceId, p.generationId);
     if (error !== ErrorCode.NONE) return this.#ctx.result(all(error));
     const now = BigInt(this.#ctx.now());
     const maxMetadata = this.#ctx.config.offsetMetadataMaxBytes;
@@ -118,8 +136,17 @@ export class OffsetManager {
 
   // --- OffsetFetch ---
 
-  /** topics null: every committed offset of the group. */
-  fetch(groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null): FetchedOffsets {
+  /**
+   * topics null: every committed offset of the group. `member` is what OffsetFetch v9+
+   * says of the asking member (null id and epoch -1 when it says nothing).
+   */
+  fetch(groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null,
+    member: { memberId: string | null; memberEpoch: number } = { memberId: null, memberEpoch: -1 }): FetchedOffsets {
+    const consumerGroup = this.#consumerGroups.group(groupId);
+    if (consumerGroup !== undefined) {
+      const error = this.#consumerGroups.validateOffsetFetch(consumerGroup, member.memberId, member.memberEpoch);
+      if (error !== ErrorCode.NONE) return { errorCode: error, topics: [] };
+    }
     const offsets = this.#offsets.get(groupId);
     if (topics === null) {
       const byTopic = new Map<string, FetchedOffsets['topics'][number]>();
@@ -153,11 +180,9 @@ export class OffsetManager {
   // --- OffsetDelete ---
 
   deleteOffsets(groupId: string, topics: Array<{ name: string; partitions: number[] }>): CoordinatorResult<OffsetDeleteResult> {
-    const group = this.#groups.group(groupId);
-    if (group === undefined || group.is(ClassicGroupState.Dead)) return this.#ctx.result({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] });
-    const active = !group.is(ClassicGroupState.Empty);
+    const subscribed = this.#subscribedTopicsOf(groupId);
+    if (subscribed === undefined) return this.#ctx.result({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] });
     // Offsets of a group whose members' subscriptions cannot be read stay while it is active.
-    const subscribed = active ? group.subscribedTopics() : new Set<string>();
     if (subscribed === null) return this.#ctx.result({ errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] });
     const offsets = this.#offsets.get(groupId);
     const results = topics.map((t) => ({
@@ -169,6 +194,15 @@ export class OffsetManager {
       }),
     }));
     return this.#ctx.result({ errorCode: ErrorCode.NONE, topics: results });
+  }
+
+  /** The topics an active group subscribes to (none when empty); null when unknown, undefined when there is no group. */
+  #subscribedTopicsOf(groupId: string): ReadonlySet<string> | null | undefined {
+    const consumerGroup = this.#consumerGroups.group(groupId);
+    if (consumerGroup !== undefined) return consumerGroup.isEmpty() ? new Set() : consumerGroup.subscribedTopicNames();
+    const group = this.#groups.group(groupId);
+    if (group === undefined || group.is(ClassicGroupState.Dead)) return undefined;
+    return group.is(ClassicGroupState.Empty) ? new Set() : group.subscribedTopics();
   }
 
   /** Tombstones for every offset of a group (DeleteGroups). */
@@ -211,6 +245,20 @@ export class OffsetManager {
       if (remaining === 0 && group.is(ClassicGroupState.Empty)) {
         this.#ctx.emit(groupMetadataRecord(group.groupId, null));
       }
+    }
+    for (const group of [...this.#consumerGroups.groups()]) {
+      const offsets = this.#offsets.get(group.groupId);
+      let remaining = offsets?.size ?? 0;
+      for (const [key, v] of offsets ?? []) {
+        const cut = key.lastIndexOf(sep);
+        const topic = key.slice(0, cut);
+        if (group.isSubscribedTo(topic)) continue;
+        const expired = v.expireTimestamp >= 0n ? now >= Number(v.expireTimestamp) : now - Number(v.commitTimestamp) >= retention;
+        if (!expired) continue;
+        this.#ctx.emit(offsetCommitRecord(group.groupId, topic, Number(key.slice(cut + 1)), null));
+        remaining--;
+      }
+      if (remaining === 0 && group.isEmpty()) this.#consumerGroups.emitDeleteGroup(group.groupId);
     }
   }
 

@@ -1,7 +1,9 @@
 /**
  * What the parts of a group coordinator shard share while one operation runs: the clock,
- * the shard's timer, the settings, and the records the operation has decided to write.
+ * the shard's timer, the settings, the topic metadata, and the records the operation has
+ * decided to write.
  */
+import type { Uuid } from '@samsa/protocol';
 import type { Clock } from '../../storage/clock.ts';
 import type { CoordinatorRecord, CoordinatorResult, CoordinatorTimer } from '../coordinator-runtime.ts';
 import type { GroupCoordinatorShard } from './group-coordinator-shard.ts';
@@ -24,6 +26,14 @@ export interface GroupCoordinatorConfig {
   offsetsRetentionCheckIntervalMs: number;
   /** offset.metadata.max.bytes */
   offsetMetadataMaxBytes: number;
+  /** group.consumer.session.timeout.ms (KIP-848 groups) */
+  consumerGroupSessionTimeoutMs: number;
+  /** group.consumer.heartbeat.interval.ms */
+  consumerGroupHeartbeatIntervalMs: number;
+  /** group.consumer.max.size */
+  consumerGroupMaxSize: number;
+  /** group.consumer.assignors as assignor names ('uniform', 'range'); the first is the default. */
+  consumerGroupAssignors: readonly string[];
 }
 
 export const defaultGroupCoordinatorConfig: GroupCoordinatorConfig = {
@@ -35,18 +45,33 @@ export const defaultGroupCoordinatorConfig: GroupCoordinatorConfig = {
   offsetsRetentionMs: 7 * 24 * 3_600_000,
   offsetsRetentionCheckIntervalMs: 600_000,
   offsetMetadataMaxBytes: 4096,
+  consumerGroupSessionTimeoutMs: 45_000,
+  consumerGroupHeartbeatIntervalMs: 5000,
+  consumerGroupMaxSize: 0x7fffffff,
+  consumerGroupAssignors: ['uniform', 'range'],
 };
+
+/**
+ * What the coordinator knows of topics, for KIP-848 assignments (the broker answers from
+ * its metadata store; tests from a map). Read at the moment of each heartbeat.
+ */
+export interface GroupTopicLookup {
+  topic(name: string): { topicId: Uuid; numPartitions: number } | undefined;
+  topicById(topicId: Uuid): { name: string; numPartitions: number } | undefined;
+}
 
 export class ShardContext {
   readonly clock: Clock;
   readonly timer: CoordinatorTimer<GroupCoordinatorShard>;
   readonly config: GroupCoordinatorConfig;
+  readonly topics: GroupTopicLookup;
   #records: CoordinatorRecord[] = [];
 
-  constructor(clock: Clock, timer: CoordinatorTimer<GroupCoordinatorShard>, config: GroupCoordinatorConfig) {
+  constructor(clock: Clock, timer: CoordinatorTimer<GroupCoordinatorShard>, config: GroupCoordinatorConfig, topics: GroupTopicLookup) {
     this.clock = clock;
     this.timer = timer;
     this.config = config;
+    this.topics = topics;
   }
 
   now(): number {
@@ -56,6 +81,11 @@ export class ShardContext {
   /** Adds a record to those the current operation writes. */
   emit(record: CoordinatorRecord): void {
     this.#records.push(record);
+  }
+
+  /** Drops what the current operation emitted (it failed part-way and writes nothing). */
+  discard(): void {
+    this.#records = [];
   }
 
   /** Ends the current operation: its records and response, ready for the runtime. */

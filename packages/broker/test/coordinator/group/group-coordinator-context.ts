@@ -2,13 +2,17 @@
  * Kafka's GroupMetadataManagerTestContext, ours: a real GroupCoordinator and runtime over
  * an in-memory log (the coordinator's only seam to storage), driven by a ManualClock so
  * session, rebalance and expiry timeouts are tested by moving time, never by sleeping.
+ * Topics (for KIP-848 assignments) are a plain map the test changes at will.
  */
-import { ConsumerProtocolSubscription, Writer } from '@samsa/protocol';
+import { ConsumerProtocolSubscription, Writer, type Uuid } from '@samsa/protocol';
 import type { CoordinatorLog, CoordinatorRecord, LoadedRecord } from '../../../src/coordinator/coordinator-runtime.ts';
 import { CoordinatorAppendError } from '../../../src/coordinator/coordinator-runtime.ts';
 import { GroupCoordinator } from '../../../src/coordinator/group/group-coordinator.ts';
 import type { JoinGroupParams } from '../../../src/coordinator/group/classic-group-manager.ts';
-import { defaultGroupCoordinatorConfig, type GroupCoordinatorConfig } from '../../../src/coordinator/group/shard-context.ts';
+import type { ConsumerGroupHeartbeatParams } from '../../../src/coordinator/group/consumer-group-manager.ts';
+import {
+  defaultGroupCoordinatorConfig, type GroupCoordinatorConfig, type GroupTopicLookup,
+} from '../../../src/coordinator/group/shard-context.ts';
 import { silentLogger } from '../../../src/logger.ts';
 import { ManualClock } from '../../../src/storage/clock.ts';
 
@@ -38,15 +42,56 @@ export function subscription(topics: string[]): Buffer {
   return w.toBuffer();
 }
 
+/** Topics by name; ids are made up from the name so a test can write them down. */
+export class TestTopics implements GroupTopicLookup {
+  readonly #topics = new Map<string, { topicId: Uuid; numPartitions: number }>();
+
+  /** Creates (or recreates, with a new id when `generation` changes) a topic. */
+  set(name: string, numPartitions: number, generation = 0): Uuid {
+    const topicId = topicIdOf(name, generation);
+    this.#topics.set(name, { topicId, numPartitions });
+    return topicId;
+  }
+
+  delete(name: string): void {
+    this.#topics.delete(name);
+  }
+
+  id(name: string): Uuid {
+    const t = this.#topics.get(name);
+    if (t === undefined) throw new Error(`no topic ${name}`);
+    return t.topicId;
+  }
+
+  topic(name: string): { topicId: Uuid; numPartitions: number } | undefined {
+    return this.#topics.get(name);
+  }
+
+  topicById(topicId: Uuid): { name: string; numPartitions: number } | undefined {
+    for (const [name, t] of this.#topics) if (t.topicId === topicId) return { name, numPartitions: t.numPartitions };
+    return undefined;
+  }
+}
+
+/** A 16-byte id derived from a topic name (Kafka's Uuid text form). */
+export function topicIdOf(name: string, generation = 0): Uuid {
+  const bytes = Buffer.alloc(16);
+  Buffer.from(`${name}#${generation}`).copy(bytes, 0, 0, 16);
+  bytes[15] = (bytes[15]! + generation + 1) & 0xff;
+  return bytes.toString('base64url');
+}
+
 export class GroupCoordinatorTestContext {
   readonly clock = new ManualClock();
   readonly log: MemoryCoordinatorLog;
   readonly config: GroupCoordinatorConfig;
+  readonly topics: TestTopics;
   coordinator!: GroupCoordinator;
 
-  constructor(config: Partial<GroupCoordinatorConfig> = {}, log = new MemoryCoordinatorLog()) {
+  constructor(config: Partial<GroupCoordinatorConfig> = {}, log = new MemoryCoordinatorLog(), topics = new TestTopics()) {
     this.config = { ...defaultGroupCoordinatorConfig, initialRebalanceDelayMs: 0, ...config };
     this.log = log;
+    this.topics = topics;
   }
 
   static async start(config: Partial<GroupCoordinatorConfig> = {}): Promise<GroupCoordinatorTestContext> {
@@ -61,6 +106,7 @@ export class GroupCoordinatorTestContext {
       topic: { partitionCount: () => 1, create: () => Promise.resolve(1) },
       clock: this.clock,
       config: this.config,
+      topics: this.topics,
       numPartitions: 1,
       logger: silentLogger(),
     });
@@ -70,7 +116,7 @@ export class GroupCoordinatorTestContext {
   /** A new coordinator that loads what this one wrote: what a broker restart sees. */
   async reload(): Promise<GroupCoordinatorTestContext> {
     this.coordinator.shutdown();
-    const next = new GroupCoordinatorTestContext(this.config, this.log);
+    const next = new GroupCoordinatorTestContext(this.config, this.log, this.topics);
     next.clock.advance(this.clock.now() - next.clock.now());
     await next.#open();
     return next;
@@ -81,6 +127,15 @@ export class GroupCoordinatorTestContext {
     await settle();
     this.clock.advance(ms);
     await settle();
+  }
+
+  /** A ConsumerGroupHeartbeat (KIP-848) with a joining member's defaults. */
+  consumerHeartbeat(p: Partial<ConsumerGroupHeartbeatParams> & { groupId: string }): ReturnType<GroupCoordinator['consumerGroupHeartbeat']> {
+    return this.coordinator.consumerGroupHeartbeat({
+      memberId: '', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 60_000, subscribedTopicNames: ['t'],
+      serverAssignor: null, topicPartitions: [], clientId: 'client', clientHost: '/127.0.0.1',
+      ...p,
+    });
   }
 
   join(p: Partial<JoinGroupParams> & { groupId: string }): ReturnType<GroupCoordinator['joinGroup']> {
