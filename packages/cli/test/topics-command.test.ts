@@ -85,6 +85,18 @@ describe('samsa topics', () => {
     assert.ok(performance.now() - started < 10_000);
   });
 
+  it('uses colour only where it can be shown', async () => {
+    assertSuccess(await samsa(['topics', '--create', '--topic', 'colours', ...bs]));
+    const [piped, forced] = await Promise.all([
+      samsa(['topics', '--describe', '--topic', 'colours', ...bs], { env: { NO_COLOR: undefined, FORCE_COLOR: undefined } }),
+      samsa(['topics', '--describe', '--topic', 'colours', ...bs], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } }),
+    ]);
+    assertSuccess(piped);
+    assert.ok(!piped.stdout.includes('\x1b['), 'no escape codes into a pipe');
+    assertSuccess(forced);
+    assert.ok(forced.stdout.includes('\x1b[1mTopic:\x1b[22m colours'), forced.stdout);
+  });
+
   it('prints help with Kafka\'s flag names', async () => {
     const r = await samsa(['topics', '--help']);
     assertSuccess(r);
