@@ -11,7 +11,9 @@
  * owned, possibly a moment ago, as the client hands out what it had already fetched
  * before giving a partition up); each member that stays long enough consumes; the broker's
  * ConsumerGroupDescribe and ListGroups agree with the clients once the group settles.
- * Every wait is for a condition, bounded by a deadline.
+ * A second test restarts the broker under a running group: the group, member ids, epochs
+ * and assignments come back from __consumer_offsets and the members carry on without
+ * rejoining. Every wait is for a condition, bounded by a deadline.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -43,16 +45,18 @@ interface Seen {
 
 class Member {
   readonly label: string;
+  readonly topic: string;
   readonly consumer: Consumer<string, string, string, string>;
   stream: MessagesStream<string, string, string, string> | null = null;
   closed = false;
   /** Each change of owned() the test saw, with its time. */
   history: Array<[number, number[]]> = [];
 
-  constructor(label: string, bootstrap: string) {
+  constructor(label: string, bootstrap: string, topic = TOPIC, group = GROUP) {
     this.label = label;
+    this.topic = topic;
     this.consumer = new Consumer({
-      groupId: GROUP, clientId: `kip848-${label}`, bootstrapBrokers: [bootstrap], deserializers: stringDeserializers,
+      groupId: group, clientId: `kip848-${label}`, bootstrapBrokers: [bootstrap], deserializers: stringDeserializers,
       groupProtocol: 'consumer', maxWaitTime: 200, retries: 10,
     });
   }
@@ -60,7 +64,7 @@ class Member {
   /** The partitions this member's client says it owns now. */
   owned(): number[] {
     if (this.closed) return [];
-    return (this.consumer.assignments ?? []).filter((a) => a.topic === TOPIC).flatMap((a) => a.partitions);
+    return (this.consumer.assignments ?? []).filter((a) => a.topic === this.topic).flatMap((a) => a.partitions);
   }
 }
 
@@ -199,5 +203,67 @@ describe('@platformatic/kafka with groupProtocol consumer (KIP-848)', () => {
     const byMember = new Map<string, number>();
     for (const s of seen) byMember.set(s.member, (byMember.get(s.member) ?? 0) + 1);
     assert.deepEqual([...byMember.keys()].sort(), ['m1', 'm2', 'm3', 'm4', 'm5'], 'every member consumed something');
+  });
+});
+
+describe('a KIP-848 group across a broker restart', () => {
+  it('keeps the group, member epochs and assignments; the members carry on without rejoining', async () => {
+    const topic = 'kip848-restart';
+    const group = 'kip848-restart-group';
+    let broker = await startBrokerProcess({ overrides: brokerOverrides });
+    const bootstrap = broker.bootstrap;
+    const admin = new Admin({ clientId: 'kip848-admin', bootstrapBrokers: [bootstrap] });
+    const producer = new Producer({ clientId: 'kip848-producer', bootstrapBrokers: [bootstrap], serializers: stringSerializers, acks: -1, retries: 20 });
+    const members = [new Member('r1', bootstrap, topic, group), new Member('r2', bootstrap, topic, group)];
+    const values = new Set<string>();
+    let produced = 0;
+    const produce = async (n: number): Promise<void> => {
+      const messages = [];
+      for (let i = 0; i < n; i++, produced++) messages.push({ topic, key: `k${produced}`, value: `v${produced}`, partition: produced % 4 });
+      await producer.send({ messages });
+    };
+    const describeGroup = async () => {
+      const connection = new Connection('kip848-describe');
+      try {
+        const [host, port] = bootstrap.split(':') as [string, string];
+        await connection.connect(host, Number(port));
+        const g = (await consumerGroupDescribeV0.api.async(connection, [group], false)).groups[0]!;
+        return {
+          state: g.groupState, groupEpoch: g.groupEpoch,
+          members: g.members.map((m) => [m.clientId, m.memberId, m.memberEpoch, m.assignment.topicPartitions.flatMap((t) => t.partitions).sort()] as const).sort(),
+        };
+      } finally {
+        await connection.close();
+      }
+    };
+    const settled = () => members.every((m) => m.owned().length === 2) && new Set(members.flatMap((m) => m.owned())).size === 4;
+    try {
+      await admin.createTopics({ topics: [topic], partitions: 4, replicas: 1 });
+      for (const m of members) {
+        m.stream = await m.consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 });
+        m.stream.on('data', (msg) => { values.add(msg.value); });
+      }
+      await produce(200);
+      await waitFor(() => `${values.size} of ${produced} consumed, group settled`, () => values.size === produced && settled());
+      const before = await describeGroup();
+      assert.equal(before.state, 'Stable');
+
+      assert.equal(await broker.stop(), 0, broker.stderr());
+      broker = await startBrokerProcess({ dataDir: broker.dataDir, port: broker.port, overrides: brokerOverrides });
+      assert.deepEqual(await describeGroup(), before, 'the group as it was, from the log');
+
+      await produce(200);
+      await waitFor(() => `${values.size} of ${produced} consumed after the restart`, () => values.size === produced);
+      assert.deepEqual(await describeGroup(), before, 'the same members at the same epochs: nobody rejoined or was fenced');
+      assert.ok(settled());
+    } finally {
+      for (const m of members) {
+        await m.stream?.close().catch(() => undefined);
+        await m.consumer.close(true).catch(() => undefined);
+      }
+      await producer.close();
+      await admin.close();
+      assert.equal(await broker.stop(), 0, broker.stderr());
+    }
   });
 });
