@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startBrokerProcess, type BrokerProcess } from './helpers/broker.ts';
 import { assertFailure, assertSuccess } from './helpers/assertions.ts';
 import { samsa, startSamsa } from './helpers/run-samsa.ts';
+import { testClient } from './helpers/kafka.ts';
 
 interface JsonRecord { partition: number; offset: number; key: string | null; value: string | null; timestampType: string; headers: Array<[string, string | null]> }
 const jsonLines = (text: string): JsonRecord[] => text.trimEnd().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as JsonRecord);
@@ -14,9 +15,9 @@ describe('samsa console-producer and console-consumer', () => {
     // Topics are created explicitly here, so that writing to a missing one is an error.
     broker = await startBrokerProcess({ overrides: { 'auto.create.topics.enable': 'false' } });
     bs = ['--bootstrap-server', broker.bootstrap];
-    await Promise.all(['lines', 'codecs', 'offsets', 'live'].map(async (topic) => {
-      assertSuccess(await samsa(['topics', '--create', '--topic', topic, '--partitions', '1', ...bs]));
-    }));
+    const kafka = testClient(broker.bootstrap);
+    for (const topic of ['lines', 'codecs', 'offsets', 'live', 'half']) await kafka.createTopic(topic);
+    await kafka.close();
   });
   after(async () => { await broker.stop(); });
 
@@ -130,7 +131,6 @@ describe('samsa console-producer and console-consumer', () => {
   });
 
   it('sends the lines before a line without a key separator, then fails on it', async () => {
-    assertSuccess(await samsa(['topics', '--create', '--topic', 'half', ...bs]));
     const r = await samsa(['console-producer', '--topic', 'half', '--property', 'parse.key=true', ...bs], { input: 'k\tv1\nk\tv2\nno separator\nk\tv4\n' });
     assertFailure(r, 'console-producer', 1, /no key separator found on line 3: 'no separator'/);
     const consumed = await samsa(['console-consumer', '--topic', 'half', '--from-beginning', '--timeout-ms', '500', ...bs]);

@@ -19,11 +19,13 @@ describe('samsa topics', () => {
     assertSuccess(created);
     assert.equal(created.stdout, 'Created topic orders.\n');
 
-    const listed = await samsa(['topics', '--list', ...bs]);
+    const [listed, described] = await Promise.all([
+      samsa(['topics', '--list', ...bs]),
+      samsa(['topics', '--describe', '--topic', 'orders', ...bs]),
+    ]);
     assertSuccess(listed);
     assert.ok(listed.stdout.split('\n').includes('orders'), listed.stdout);
 
-    const described = await samsa(['topics', '--describe', '--topic', 'orders', ...bs]);
     assertSuccess(described);
     const lines = described.stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^Topic: orders {2}TopicId: [0-9a-f-]{36} {2}PartitionCount: 3 {2}ReplicationFactor: 1 {2}Configs: cleanup\.policy=compact,retention\.ms=3600000$/);
@@ -34,7 +36,14 @@ describe('samsa topics', () => {
     assertSuccess(altered);
     assert.equal(altered.stdout, 'Topic orders now has 5 partitions (was 3).\n');
 
-    const json = await samsa(['topics', '--describe', '--topic', 'ord.*', '--json', ...bs]);
+    const [json, piped, coloured] = await Promise.all([
+      samsa(['topics', '--describe', '--topic', 'ord.*', '--json', ...bs]),
+      samsa(['topics', '--describe', '--topic', 'orders', ...bs], { env: { NO_COLOR: undefined, FORCE_COLOR: undefined } }),
+      samsa(['topics', '--describe', '--topic', 'orders', ...bs], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } }),
+    ]);
+    // Colour only where it can be shown: not into a pipe, unless forced.
+    assert.ok(!piped.stdout.includes('\x1b['), piped.stdout);
+    assert.ok(coloured.stdout.includes('\x1b[1mTopic:\x1b[22m orders'), coloured.stdout);
     assertSuccess(json);
     const [topic] = JSON.parse(json.stdout) as Array<{ name: string; partitionCount: number; configs: Record<string, string>; partitions: Array<{ leader: number; isr: number[] }> }>;
     assert.equal(topic!.name, 'orders');
@@ -51,31 +60,46 @@ describe('samsa topics', () => {
 
   it('says why a create is refused, and --if-not-exists makes an existing topic fine', async () => {
     assertSuccess(await samsa(['topics', '--create', '--topic', 'twice', ...bs]));
-    assertFailure(await samsa(['topics', '--create', '--topic', 'twice', ...bs]), 'topics', 1, /TOPIC_ALREADY_EXISTS/);
-    const again = await samsa(['topics', '--create', '--topic', 'twice', '--if-not-exists', ...bs]);
+    const [dup, again, wide, badName, shrink] = await Promise.all([
+      samsa(['topics', '--create', '--topic', 'twice', ...bs]),
+      samsa(['topics', '--create', '--topic', 'twice', '--if-not-exists', ...bs]),
+      samsa(['topics', '--create', '--topic', 'wide', '--replication-factor', '3', ...bs]),
+      samsa(['topics', '--create', '--topic', 'bad name', ...bs]),
+      samsa(['topics', '--alter', '--topic', 'twice', '--partitions', '1', ...bs]),
+    ]);
+    assertFailure(dup, 'topics', 1, /TOPIC_ALREADY_EXISTS/);
     assertSuccess(again);
     assert.equal(again.stdout, '');
-    assertFailure(await samsa(['topics', '--create', '--topic', 'wide', '--replication-factor', '3', ...bs]), 'topics', 1,
-      /INVALID_REPLICATION_FACTOR/);
-    assertFailure(await samsa(['topics', '--create', '--topic', 'bad name', ...bs]), 'topics', 2, /not a legal topic name/);
-    assertFailure(await samsa(['topics', '--alter', '--topic', 'twice', '--partitions', '1', ...bs]), 'topics', 1,
-      /already has 1 partitions/);
+    assertFailure(wide, 'topics', 1, /INVALID_REPLICATION_FACTOR/);
+    assertFailure(badName, 'topics', 2, /not a legal topic name/);
+    assertFailure(shrink, 'topics', 1, /already has 1 partitions/);
   });
 
   it('fails on an unknown topic, and --if-exists turns that into nothing to do', async () => {
-    assertFailure(await samsa(['topics', '--describe', '--topic', 'no-such-topic', ...bs]), 'topics', 1, /topic "no-such-topic" does not exist/);
-    assertFailure(await samsa(['topics', '--delete', '--topic', 'no-such-topic', ...bs]), 'topics', 1, /does not exist/);
-    const quiet = await samsa(['topics', '--delete', '--topic', 'no-such-topic', '--if-exists', ...bs]);
+    const [describeMissing, deleteMissing, quiet] = await Promise.all([
+      samsa(['topics', '--describe', '--topic', 'no-such-topic', ...bs]),
+      samsa(['topics', '--delete', '--topic', 'no-such-topic', ...bs]),
+      samsa(['topics', '--delete', '--topic', 'no-such-topic', '--if-exists', ...bs]),
+    ]);
+    assertFailure(describeMissing, 'topics', 1, /topic "no-such-topic" does not exist/);
+    assertFailure(deleteMissing, 'topics', 1, /does not exist/);
     assertSuccess(quiet);
     assert.equal(quiet.stdout, '');
   });
 
   it('rejects invalid flags and missing or conflicting actions with exit code 2', async () => {
-    assertFailure(await samsa(['topics', '--list', '--topc', 'x', ...bs]), 'topics', 2, /unknown option '--topc'.*--topic/);
-    assertFailure(await samsa(['topics', ...bs]), 'topics', 2, /exactly one of --create, --list/);
-    assertFailure(await samsa(['topics', '--list', '--delete', ...bs]), 'topics', 2, /got --list and --delete/);
-    assertFailure(await samsa(['topics', '--create', '--topic', 't', '--partitions', 'many', ...bs]), 'topics', 2, /--partitions/);
-    assertFailure(await samsa(['topics', '--alter', '--topic', 't', ...bs]), 'topics', 2, /--alter needs --partitions/);
+    const [typo, none, two, many, alter] = await Promise.all([
+      samsa(['topics', '--list', '--topc', 'x', ...bs]),
+      samsa(['topics', ...bs]),
+      samsa(['topics', '--list', '--delete', ...bs]),
+      samsa(['topics', '--create', '--topic', 't', '--partitions', 'many', ...bs]),
+      samsa(['topics', '--alter', '--topic', 't', ...bs]),
+    ]);
+    assertFailure(typo, 'topics', 2, /unknown option '--topc'.*--topic/);
+    assertFailure(none, 'topics', 2, /exactly one of --create, --list/);
+    assertFailure(two, 'topics', 2, /got --list and --delete/);
+    assertFailure(many, 'topics', 2, /--partitions/);
+    assertFailure(alter, 'topics', 2, /--alter needs --partitions/);
   });
 
   it('names the address it tried and for how long when no broker answers', async () => {
@@ -83,18 +107,6 @@ describe('samsa topics', () => {
     const r = await samsa(['topics', '--list', '--bootstrap-server', '127.0.0.1:1', '--connect-timeout-ms', '600']);
     assertFailure(r, 'topics', 1, /cannot reach a broker: tried 127\.0\.0\.1:1 \(ECONNREFUSED\) for 0\.[6-9] s/);
     assert.ok(performance.now() - started < 10_000);
-  });
-
-  it('uses colour only where it can be shown', async () => {
-    assertSuccess(await samsa(['topics', '--create', '--topic', 'colours', ...bs]));
-    const [piped, forced] = await Promise.all([
-      samsa(['topics', '--describe', '--topic', 'colours', ...bs], { env: { NO_COLOR: undefined, FORCE_COLOR: undefined } }),
-      samsa(['topics', '--describe', '--topic', 'colours', ...bs], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } }),
-    ]);
-    assertSuccess(piped);
-    assert.ok(!piped.stdout.includes('\x1b['), 'no escape codes into a pipe');
-    assertSuccess(forced);
-    assert.ok(forced.stdout.includes('\x1b[1mTopic:\x1b[22m colours'), forced.stdout);
   });
 
   it('prints help with Kafka\'s flag names', async () => {
