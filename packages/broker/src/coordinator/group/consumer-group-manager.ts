@@ -210,7 +210,7 @@ export class ConsumerGroupManager {
       bump = true;
     }
     const groupEpoch = bump ? group.groupEpoch + 1 : group.groupEpoch;
-    if (bump) this.#ctx.emit(consumerGroupMetadataRecord(group.groupId, { epoch: groupEpoch }));
+    if (bump) this.#ctx.emit(consumerGroupMetadataRecord(group.groupId, { epoch: groupEpoch, timestampMs: this.#ctx.now() }));
 
     // 2. The target assignment.
     const currentTarget = (id: string): TopicPartitions =>
@@ -394,7 +394,7 @@ export class ConsumerGroupManager {
     if (!sameSubscriptionMetadata(metadata, group.subscriptionMetadata)) {
       this.#ctx.emit(consumerGroupPartitionMetadataRecord(group.groupId, { topics: [...metadata.values()] }));
     }
-    this.#ctx.emit(consumerGroupMetadataRecord(group.groupId, { epoch: group.groupEpoch + 1 }));
+    this.#ctx.emit(consumerGroupMetadataRecord(group.groupId, { epoch: group.groupEpoch + 1, timestampMs: this.#ctx.now() }));
     this.#ctx.timer.cancel(sessionKey(group.groupId, member.memberId));
     this.#ctx.timer.cancel(rebalanceKey(group.groupId, member.memberId));
   }
@@ -443,12 +443,14 @@ export class ConsumerGroupManager {
     return group;
   }
 
-  replayGroupMetadata(groupId: string, value: { epoch: number } | null): void {
+  replayGroupMetadata(groupId: string, value: { epoch: number; timestampMs: number } | null): void {
     if (value === null) {
       this.#removeGroup(groupId);
       return;
     }
-    this.#replayGroup(groupId).groupEpoch = value.epoch;
+    const group = this.#replayGroup(groupId);
+    group.groupEpoch = value.epoch;
+    group.epochTimestampMs = value.timestampMs;
   }
 
   replayPartitionMetadata(groupId: string, value: { topics: SubscribedTopicMetadata[] } | null): void {

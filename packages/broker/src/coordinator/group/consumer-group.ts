@@ -85,6 +85,8 @@ interface PartitionOwner {
 export class ConsumerGroup {
   readonly groupId: string;
   groupEpoch = 0;
+  /** When the group epoch last moved; for an empty group, when its last member left. */
+  epochTimestampMs = 0;
   assignmentEpoch = 0;
   /** The subscribed topics as of the last group epoch bump, by name. */
   subscriptionMetadata: ReadonlyMap<string, SubscribedTopicMetadata> = new Map();

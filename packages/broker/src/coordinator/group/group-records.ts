@@ -12,7 +12,8 @@
  * in our schema set), so Kafka's tools can read the keys of these records but not the
  * values. Every value starts with an int16 version (0); strings are int16-length (-1 for
  * null), arrays int32-count, topic ids 16 bytes:
- *   3  ConsumerGroupMetadata          group          → epoch:int32
+ *   3  ConsumerGroupMetadata          group          → epoch:int32 timestampMs:int64
+ *      (when the epoch moved: for an empty group, when its last member left)
  *   4  ConsumerGroupPartitionMetadata group          → [topicId:uuid name:string numPartitions:int32]
  *      (the subscribed topics as they were when the group epoch was last bumped)
  *   5  ConsumerGroupMemberMetadata    group, member  → instanceId:string? rackId:string?
@@ -185,6 +186,8 @@ export const groupMetadataRecord = (group: string, value: GroupMetadataValue | n
 
 export interface ConsumerGroupMetadataValue {
   epoch: number;
+  /** When this epoch began; offset expiry of an empty group counts from it. */
+  timestampMs: number;
 }
 
 export interface SubscribedTopicMetadata {
@@ -274,11 +277,12 @@ function readPartitions(r: Reader): TopicPartitions {
 
 export const consumerGroupMetadataRecord = (group: string, value: ConsumerGroupMetadataValue | null): CoordinatorRecord => ({
   key: groupKey(RecordType.ConsumerGroupMetadata, group),
-  value: value === null ? null : new Writer(8).int16(CONSUMER_VALUE_VERSION).int32(value.epoch).toBuffer(),
+  value: value === null ? null : new Writer(16).int16(CONSUMER_VALUE_VERSION).int32(value.epoch).int64(BigInt(value.timestampMs)).toBuffer(),
 });
 
 export function readConsumerGroupMetadataValue(value: Buffer): ConsumerGroupMetadataValue {
-  return { epoch: valueReader(value, 'ConsumerGroupMetadataValue').int32() };
+  const r = valueReader(value, 'ConsumerGroupMetadataValue');
+  return { epoch: r.int32(), timestampMs: Number(r.int64()) };
 }
 
 export function consumerGroupPartitionMetadataRecord(group: string, value: ConsumerGroupPartitionMetadataValue | null): CoordinatorRecord {

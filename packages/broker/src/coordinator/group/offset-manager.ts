@@ -7,8 +7,9 @@
  * empty for the retention period counted from the later of the commit and the moment the
  * group became empty; offsets of a group without group management (simple consumers)
  * count from their commit. A group left empty with no offsets is deleted with them.
- * KIP-848 consumer groups, as in Kafka, count from the commit, and also expire the offsets
- * of topics no member subscribes to while the group has members.
+ * KIP-848 consumer groups are treated alike (counting from the later of the commit and
+ * the moment the last member left); while they have members, the offsets of topics no
+ * member subscribes to expire by their commit time, as in Kafka.
  *
  * Offsets of a KIP-848 group are committed and fetched by its members with their member
  * id and epoch (OffsetCommit/OffsetFetch v9): STALE_MEMBER_EPOCH for another epoch,
@@ -253,7 +254,8 @@ export class OffsetManager {
         const cut = key.lastIndexOf(sep);
         const topic = key.slice(0, cut);
         if (group.isSubscribedTo(topic)) continue;
-        const expired = v.expireTimestamp >= 0n ? now >= Number(v.expireTimestamp) : now - Number(v.commitTimestamp) >= retention;
+        const base = Math.max(Number(v.commitTimestamp), group.isEmpty() ? group.epochTimestampMs : 0);
+        const expired = v.expireTimestamp >= 0n ? now >= Number(v.expireTimestamp) : now - base >= retention;
         if (!expired) continue;
         this.#ctx.emit(offsetCommitRecord(group.groupId, topic, Number(key.slice(cut + 1)), null));
         remaining--;

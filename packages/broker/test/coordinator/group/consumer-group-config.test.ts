@@ -13,7 +13,7 @@ function problemKeys(overrides: Record<string, string>): string[] {
     loadBrokerConfig({ overrides });
   } catch (err) {
     assert.ok(err instanceof ConfigError);
-    return err.problems.map((p) => p.key);
+    return err.problems.map((p) => p.key ?? '');
   }
   return [];
 }
