@@ -10,7 +10,7 @@
  *
  * - startup: time from spawn() to the first accepted TCP connection (polled every
  *   millisecond), and RSS `--settle-ms` after that, for a bare Node listener
- *   (reference), `samsa broker`, and `samsa broker` with a warm NODE_COMPILE_CACHE.
+ *   (reference) and `samsa broker` with an empty and with a filled V8 compile cache.
  * - throughput: a fresh broker and data directory per run; librdkafka's producer
  *   (acks=all, its default linger.ms=5 and batch.size=1 MB, no compression) sends
  *   `--mib` MiB of 1 KiB values and `--small-mib` MiB of 100-byte values round-robin
@@ -129,39 +129,47 @@ async function stop(p: Proc): Promise<void> {
 
 interface StartupSample { ms: number; rss: number }
 
-async function startupSample(kind: 'node' | 'samsa' | 'samsa-cache', cacheDir: string): Promise<StartupSample> {
+type StartupKind = 'node' | 'samsa-first' | 'samsa';
+
+/**
+ * `samsa` enables V8's compile cache (bin/samsa.ts); NODE_COMPILE_CACHE points it at a
+ * directory of the bench's own: a new empty one for a first start, a filled one otherwise.
+ */
+async function startupSample(kind: StartupKind, warmCache: string): Promise<StartupSample> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(work, 'startup-'));
+  const cache = kind === 'samsa-first' ? mkdtempSync(join(work, 'cold-cache-')) : warmCache;
   const t0 = performance.now();
   const p: Proc = kind === 'node'
     ? { child: spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${port}, '127.0.0.1')`], { stdio: 'ignore' }), port, stderr: () => '' }
-    : spawnBroker(port, dataDir, kind === 'samsa-cache' ? { ...process.env, NODE_COMPILE_CACHE: cacheDir } : process.env);
+    : spawnBroker(port, dataDir, { ...process.env, NODE_COMPILE_CACHE: cache });
   const ms = await acceptingAfter(port, t0, p.child);
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   const rss = rssMiB(p.child.pid!);
   await stop(p);
   rmSync(dataDir, { recursive: true, force: true });
+  if (cache !== warmCache) rmSync(cache, { recursive: true, force: true });
   return { ms, rss };
 }
 
 async function startupBench(): Promise<void> {
-  const cacheDir = join(work, 'compile-cache');
-  await startupSample('samsa-cache', cacheDir); // fills the cache
-  const kinds = ['node', 'samsa', 'samsa-cache'] as const;
-  const samples: Record<string, StartupSample[]> = { node: [], samsa: [], 'samsa-cache': [] };
+  const warmCache = join(work, 'compile-cache');
+  await startupSample('samsa', warmCache); // fills the cache
+  const kinds = ['node', 'samsa-first', 'samsa'] as const;
+  const samples: Record<StartupKind, StartupSample[]> = { node: [], 'samsa-first': [], samsa: [] };
   for (let i = 0; i < STARTUP_RUNS; i++) {
-    for (const k of kinds) samples[k]!.push(await startupSample(k, cacheDir));
+    for (const k of kinds) samples[k].push(await startupSample(k, warmCache));
   }
-  const label = {
+  const label: Record<StartupKind, string> = {
     node: 'reference: bare `node -e` TCP listener',
-    samsa: '`samsa broker` (what `npm start` runs)',
-    'samsa-cache': '`samsa broker`, warm NODE_COMPILE_CACHE',
+    'samsa-first': '`samsa broker`, first start (empty compile cache)',
+    samsa: '`samsa broker`, later starts (compile cache filled)',
   };
   console.log(`\nstartup: spawn to first accepted connection; RSS ${SETTLE_MS} ms later (median of ${STARTUP_RUNS})\n`);
   console.log('| process | ms to accept | runs (ms) | idle RSS MiB | runs (MiB) |');
   console.log('|---|---|---|---|---|');
   for (const k of kinds) {
-    const s = samples[k]!;
+    const s = samples[k];
     console.log(`| ${label[k]} | ${median(s.map((x) => x.ms)).toFixed(0)} | ${s.map((x) => x.ms.toFixed(0)).join(', ')} | ` +
       `${median(s.map((x) => x.rss)).toFixed(1)} | ${s.map((x) => x.rss.toFixed(0)).join(', ')} |`);
   }
