@@ -14,8 +14,9 @@ import { topicsCommand } from './topics-command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
   // The broker is loaded only to run it: every other tool starts faster without it.
-  const broker = argv[0] === 'broker'
+  const broker = argv[0] === 'broker' || (argv[0] === 'help' && argv[1] === 'broker')
     ? (await import('./broker-command.ts')).brokerCommand().exitOverride()
+      .configureOutput({ outputError: (text, write) => write(`samsa broker: ${oneLine(text)}\n`) })
     : new Command('broker').description('start a broker (data on local disk, no other process needed)');
   const program = new Command('samsa')
     .description('Samsa: a Kafka-compatible event streaming platform')

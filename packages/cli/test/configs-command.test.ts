@@ -62,13 +62,14 @@ describe('samsa configs', () => {
   });
 
   it('fails on an unknown topic, an unknown key, a bad value and bad flags', async () => {
-    const [unknownTopic, unknownKey, badValue, badType, both, noName] = await Promise.all([
+    const [unknownTopic, unknownKey, badValue, badType, both, noName, unreachable] = await Promise.all([
       samsa(['configs', '--describe', '--topic', 'no-such-topic', ...bs]),
       samsa(['configs', '--alter', '--topic', 'settings', '--add-config', 'no.such.key=1', ...bs]),
       samsa(['configs', '--alter', '--topic', 'settings', '--add-config', 'retention.ms=soon', ...bs]),
       samsa(['configs', '--describe', '--entity-type', 'users', ...bs]),
       samsa(['configs', '--describe', '--alter', '--topic', 'settings', ...bs]),
       samsa(['configs', '--alter', '--entity-type', 'topics', '--add-config', 'retention.ms=1', ...bs]),
+      samsa(['configs', '--describe', '--topic', 'settings', '--bootstrap-server', '127.0.0.1:1', '--connect-timeout-ms', '300']),
     ]);
     assertFailure(unknownTopic, 'configs', 1, /topic "no-such-topic" does not exist/);
     assertFailure(unknownKey, 'configs', 1, /INVALID_CONFIG: .*no\.such\.key/);
@@ -76,5 +77,6 @@ describe('samsa configs', () => {
     assertFailure(badType, 'configs', 2, /'users' is invalid.*topics, brokers/);
     assertFailure(both, 'configs', 2, /exactly one of --describe, --alter/);
     assertFailure(noName, 'configs', 2, /--alter needs --entity-name/);
+    assertFailure(unreachable, 'configs', 1, /cannot reach a broker: tried 127\.0\.0\.1:1 \(ECONNREFUSED\) for 0\.\d s/);
   });
 });

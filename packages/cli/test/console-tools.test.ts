@@ -114,8 +114,9 @@ describe('samsa console-producer and console-consumer', () => {
       samsa(['console-producer', '--topic', 'offsets', '--compression-codec', 'brotli', ...bs], { input: 'x\n' }),
       samsa(['console-producer', ...bs], { input: 'x\n' }),
       samsa(['console-consumer', '--topic', 'offsets', '--bootstrap-server', '127.0.0.1:1', '--connect-timeout-ms', '300']),
+      samsa(['console-producer', '--topic', 'offsets', '--bootstrap-server', '127.0.0.1:1', '--connect-timeout-ms', '300'], { input: 'x\n' }),
     ]);
-    const [noTopicP, noTopicC, noPartition, badOffset, offsetAlone, badProperty, badIsolation, badAcks, badProducerProperty, badCodec, noTopicFlag, unreachable] = results;
+    const [noTopicP, noTopicC, noPartition, badOffset, offsetAlone, badProperty, badIsolation, badAcks, badProducerProperty, badCodec, noTopicFlag, unreachable, unreachableP] = results;
     assertFailure(noTopicP!, 'console-producer', 1, /topic "missing" does not exist.*auto\.create\.topics\.enable=false/);
     assertFailure(noTopicC!, 'console-consumer', 1, /topic "missing" does not exist/);
     assertFailure(noPartition!, 'console-consumer', 1, /partition 4 does not exist: topic "offsets" has 1 partition/);
@@ -128,6 +129,7 @@ describe('samsa console-producer and console-consumer', () => {
     assertFailure(badCodec!, 'console-producer', 2, /compression codec must be one of none, gzip, snappy, lz4, zstd/);
     assertFailure(noTopicFlag!, 'console-producer', 2, /required option '--topic <topic>' not specified/);
     assertFailure(unreachable!, 'console-consumer', 1, /cannot reach a broker: tried 127\.0\.0\.1:1 \(ECONNREFUSED\) for 0\.\d s/);
+    assertFailure(unreachableP!, 'console-producer', 1, /cannot reach a broker: tried 127\.0\.0\.1:1 \(ECONNREFUSED\) for 0\.\d s/);
   });
 
   it('sends the lines before a line without a key separator, then fails on it', async () => {

@@ -18,11 +18,16 @@ describe('samsa', () => {
     });
   });
 
-  it('refuses an unknown tool and a malformed --bootstrap-server with exit code 2', async () => {
-    const [unknown, badServer] = await Promise.all([
+  it('refuses an unknown tool, a malformed --bootstrap-server and bad broker flags with exit code 2', async () => {
+    const [unknown, badServer, brokerFlag, brokerKey] = await Promise.all([
       samsa(['topic', '--list']),
       samsa(['topics', '--list', '--bootstrap-server', 'localhost']),
+      samsa(['broker', '--overide', 'num.partitions=3']),
+      samsa(['broker', '--override', 'num.partitions=many']),
     ]);
+    assertFailure(brokerFlag, 'broker', 2, /unknown option '--overide'/);
+    assert.equal(brokerKey.code, 2);
+    assert.match(brokerKey.stderr, /^samsa broker: .*num\.partitions/);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /^samsa: unknown command 'topic' \(Did you mean topics\?\)\n$/);
     assertFailure(badServer, 'topics', 2, /--bootstrap-server: "localhost" is not host:port/);

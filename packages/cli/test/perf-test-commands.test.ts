@@ -16,7 +16,7 @@ describe('samsa producer-perf-test and consumer-perf-test', () => {
   let broker: BrokerProcess;
   let bs: string[];
   before(async () => {
-    broker = await startBrokerProcess({ overrides: { 'group.initial.rebalance.delay.ms': 0 } });
+    broker = await startBrokerProcess({ overrides: { 'group.initial.rebalance.delay.ms': 0, 'auto.create.topics.enable': 'false' } });
     bs = ['--bootstrap-server', broker.bootstrap];
     assertSuccess(await samsa(['topics', '--create', '--topic', 'perf', '--partitions', '2', ...bs]));
   });
@@ -88,18 +88,24 @@ describe('samsa producer-perf-test and consumer-perf-test', () => {
   });
 
   it('fails clearly on bad flags, a missing topic and an unreachable broker', async () => {
-    const [both, noThroughput, badProp, missing, unreachable] = await Promise.all([
+    const [both, noThroughput, badProp, missing, unreachable, missingP, unreachableC, badMessages] = await Promise.all([
       samsa(['producer-perf-test', '--topic', 'perf', '--num-records', '1', '--record-size', '1', '--payload-file', 'x', '--throughput', '1', ...bs]),
       samsa(['producer-perf-test', '--topic', 'perf', '--num-records', '1', '--record-size', '1', ...bs]),
       samsa(['producer-perf-test', '--topic', 'perf', '--num-records', '1', '--record-size', '1', '--throughput', '-1', '--producer-props', 'acks', ...bs]),
       samsa(['consumer-perf-test', '--topic', 'missing', '--messages', '1', ...bs]),
       samsa(['producer-perf-test', '--topic', 'perf', '--num-records', '1', '--record-size', '1', '--throughput', '-1',
         '--producer-props', 'bootstrap.servers=127.0.0.1:1', '--connect-timeout-ms', '300']),
+      samsa(['producer-perf-test', '--topic', 'missing', '--num-records', '1', '--record-size', '1', '--throughput', '-1', ...bs]),
+      samsa(['consumer-perf-test', '--topic', 'perf', '--messages', '1', '--bootstrap-server', '127.0.0.1:1', '--connect-timeout-ms', '300']),
+      samsa(['consumer-perf-test', '--topic', 'perf', '--messages', 'all', ...bs]),
     ]);
     assertFailure(both, 'producer-perf-test', 2, /exactly one of --record-size, --payload-file/);
     assertFailure(noThroughput, 'producer-perf-test', 2, /required option '--throughput/);
     assertFailure(badProp, 'producer-perf-test', 2, /expected key=value, got "acks"/);
     assertFailure(missing, 'consumer-perf-test', 1, /topic "missing" does not exist/);
     assertFailure(unreachable, 'producer-perf-test', 1, /cannot reach a broker: tried 127\.0\.0\.1:1 \(ECONNREFUSED\)/);
+    assertFailure(missingP, 'producer-perf-test', 1, /topic "missing" does not exist, and the broker does not create topics/);
+    assertFailure(unreachableC, 'consumer-perf-test', 1, /cannot reach a broker: tried 127\.0\.0\.1:1 \(ECONNREFUSED\)/);
+    assertFailure(badMessages, 'consumer-perf-test', 2, /--messages <n>' argument 'all' is invalid/);
   });
 });
