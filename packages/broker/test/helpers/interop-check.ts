@@ -5,6 +5,9 @@
  * timestamp is at least the one asked for.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BatchOffsets, LOG_OVERHEAD } from '@samsa/protocol';
 
 export interface ConsumedRecord {
   /** partition, offset, key, value ("value-<seq>"), timestamp, headers */
@@ -64,4 +67,36 @@ export function middleTimestamps(records: readonly ConsumedRecord[]): Array<{ p:
     list.push(r);
   }
   return [...byPartition].map(([p, rs]) => ({ p, t: rs[Math.floor(rs.length / 2)]!.ts }));
+}
+
+const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+
+/**
+ * The compression codecs of the batches stored for a topic, read from the broker's segment
+ * files: a client that silently falls back to sending uncompressed data shows up here.
+ */
+export function storedCodecs(dataDir: string, topic: string): Set<string> {
+  const codecs = new Set<string>();
+  for (const dir of readdirSync(dataDir).filter((d) => d.startsWith(`${topic}-`) && /^\d+$/.test(d.slice(topic.length + 1)))) {
+    for (const file of readdirSync(join(dataDir, dir)).filter((f) => f.endsWith('.log'))) {
+      const bytes = readFileSync(join(dataDir, dir, file));
+      for (let pos = 0; pos + LOG_OVERHEAD <= bytes.length;) {
+        const size = bytes.readInt32BE(pos + BatchOffsets.batchLength) + LOG_OVERHEAD;
+        codecs.add(CODEC_NAMES[bytes.readInt16BE(pos + BatchOffsets.attributes) & 7] ?? 'unknown');
+        pos += size;
+      }
+    }
+  }
+  return codecs;
+}
+
+/**
+ * The topic's batches are in `codec`: a client may send a batch that compression would
+ * only make larger uncompressed (librdkafka and kafka-python both do), but one that
+ * silently sends everything uncompressed (librdkafka without its feature probes) fails.
+ */
+export function checkStoredCodec(dataDir: string, topic: string, codec: string): void {
+  const codecs = storedCodecs(dataDir, topic);
+  assert.ok(codecs.has(codec), `${topic}: batches stored in ${codec} (found ${[...codecs].join(', ')})`);
+  for (const c of codecs) assert.ok(c === codec || c === 'none', `${topic}: unexpected codec ${c}`);
 }

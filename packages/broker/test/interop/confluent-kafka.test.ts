@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.ts';
-import { checkConsumed, checkTimeQueries, type ConsumedRecord, type TimeQuery } from '../helpers/interop-check.ts';
+import { checkConsumed, checkStoredCodec, checkTimeQueries, type ConsumedRecord, type TimeQuery } from '../helpers/interop-check.ts';
 import { run } from '../helpers/run.ts';
 
 const PARTITIONS = 6;
@@ -80,6 +80,7 @@ describe('confluent-kafka (librdkafka) interop', () => {
       const records: ConsumedRecord[] = out.records.map(([p, o, k, v, ts, h]) => ({ p, o, k, v, ts, h }));
       checkConsumed(records, PER_CODEC, [['source', 'confluent']]);
       assert.equal(new Set(records.map((x) => x.p)).size, PARTITIONS, 'keys spread over every partition');
+      checkStoredCodec(broker.dataDir, `confluent-${codec}`, codec);
       checkTimeQueries(records, out.queries);
     });
   }

@@ -1,66 +1,75 @@
 /**
  * kafka-python 2.0.2 (Debian) against a real broker process. It guesses the broker's
  * version from ApiVersions v0 sent with Metadata v0 pipelined behind it, then uses fixed
- * versions (Produce v7, Fetch v4 ...). Produce in each codec it supports, read back with
- * an assigned (group-less) consumer.
+ * versions (Produce v7, Fetch v4 ...). 100,000 keyed messages with headers and timestamps
+ * over every codec it supports into 6-partition topics, read back with an assigned
+ * (group-less) consumer, and offsets_for_times. Groups: consumer-groups.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.ts';
+import { checkConsumed, checkStoredCodec, checkTimeQueries, type ConsumedRecord, type TimeQuery } from '../helpers/interop-check.ts';
 import { run } from '../helpers/run.ts';
+
+const PARTITIONS = 6;
+const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+const PER_CODEC = 100_000 / CODECS.length;
 
 const script = `
 import json, sys
 from kafka import KafkaProducer, KafkaConsumer, TopicPartition
-bootstrap, topic, codec, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+from kafka.admin import KafkaAdminClient, NewTopic
+bootstrap, topic, codec, n, parts = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+base = 1700000000000
+admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+admin.create_topics([NewTopic(topic, num_partitions=parts, replication_factor=1)])
+admin.close()
 producer = KafkaProducer(bootstrap_servers=bootstrap, compression_type=None if codec == 'none' else codec,
-                         acks='all', linger_ms=5, request_timeout_ms=20000)
-futures = [producer.send(topic, key=('key-%d' % (i % 9)).encode(), value=('value-%d' % i).encode(),
+                         acks='all', linger_ms=20, batch_size=65536, request_timeout_ms=20000)
+futures = [producer.send(topic, key=('key-%d' % (i % 101)).encode(), value=('value-%d' % i).encode(), timestamp_ms=base + i,
                          headers=[('source', b'kafka-python')]) for i in range(n)]
-producer.flush(30)
-acked = [f.get(timeout=30) for f in futures]
+producer.flush(60)
+acked = sum(1 for f in futures if f.get(timeout=30) is not None)
 producer.close()
 consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                         consumer_timeout_ms=5000, auto_offset_reset='earliest')
-parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
-consumer.assign(parts)
+                         consumer_timeout_ms=5000, auto_offset_reset='earliest', max_partition_fetch_bytes=4194304)
+tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
+consumer.assign(tps)
 consumer.seek_to_beginning()
 out = []
 for m in consumer:
-    out.append({'p': m.partition, 'o': m.offset, 'k': m.key.decode(), 'v': m.value.decode(), 'h': [[k, v.decode()] for k, v in m.headers]})
+    out.append([m.partition, m.offset, m.key.decode(), m.value.decode(), m.timestamp, [[k, v.decode()] for k, v in m.headers]])
     if len(out) >= n:
         break
+by_part = {}
+for r in out:
+    by_part.setdefault(r[0], []).append(r)
+asks = {TopicPartition(topic, p): rs[len(rs) // 2][4] + 1 for p, rs in by_part.items()}
+answers = consumer.offsets_for_times(asks)
+queries = [{'p': tp.partition, 't': t, 'o': None if answers[tp] is None else answers[tp].offset} for tp, t in asks.items()]
+late = TopicPartition(topic, 0)
+queries.append({'p': 0, 't': base + n + 1000, 'o': None if consumer.offsets_for_times({late: base + n + 1000})[late] is None else -2})
 consumer.close()
-print(json.dumps({'acked': [[a.partition, a.offset] for a in acked], 'records': out}))
+print(json.dumps({'acked': acked, 'records': out, 'queries': queries}))
 `;
 
 describe('kafka-python interop', () => {
   let broker: BrokerProcess;
-  before(async () => { broker = await startBrokerProcess({ overrides: { 'num.partitions': 3 } }); });
+  before(async () => { broker = await startBrokerProcess(); });
   after(async () => { assert.equal(await broker.stop(), 0); });
 
-  for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
-    it(`produces and consumes with compression ${codec}`, async () => {
-      const n = 1500;
-      const r = await run('/usr/bin/python3', ['-c', script, broker.bootstrap, `kafka-python-${codec}`, codec, String(n)], { timeoutMs: 90_000 });
+  for (const codec of CODECS) {
+    it(`${PER_CODEC} keyed messages with headers in ${PARTITIONS} partitions, compression ${codec}; offsets by timestamp`, async () => {
+      const r = await run('/usr/bin/python3', ['-c', script, broker.bootstrap, `kafka-python-${codec}`, codec, String(PER_CODEC), String(PARTITIONS)],
+        { timeoutMs: 150_000 });
       assert.equal(r.code, 0, r.stderr);
-      const { acked, records } = JSON.parse(r.stdout) as {
-        acked: Array<[number, number]>;
-        records: Array<{ p: number; o: number; k: string; v: string; h: Array<[string, string]> }>;
-      };
-      assert.equal(acked.length, n);
-      assert.equal(records.length, n);
-      assert.equal(new Set(records.map((x) => x.v)).size, n, 'nothing missing or duplicated');
-      const partitionOfKey = new Map<string, number>();
-      const lastSeqOfKey = new Map<string, number>();
-      for (const x of records) {
-        assert.deepEqual(x.h, [['source', 'kafka-python']]);
-        assert.equal(partitionOfKey.get(x.k) ?? x.p, x.p, `${x.k} stays on one partition`);
-        partitionOfKey.set(x.k, x.p);
-        const seq = Number(x.v.slice('value-'.length));
-        assert.ok(seq > (lastSeqOfKey.get(x.k) ?? -1), `${x.k} in order`);
-        lastSeqOfKey.set(x.k, seq);
-      }
+      const out = JSON.parse(r.stdout) as { acked: number; records: Array<[number, number, string, string, number, Array<[string, string]>]>; queries: TimeQuery[] };
+      assert.equal(out.acked, PER_CODEC);
+      const records: ConsumedRecord[] = out.records.map(([p, o, k, v, ts, h]) => ({ p, o, k, v, ts, h }));
+      checkConsumed(records, PER_CODEC, [['source', 'kafka-python']]);
+      assert.equal(new Set(records.map((x) => x.p)).size, PARTITIONS, 'keys spread over every partition');
+      checkStoredCodec(broker.dataDir, `kafka-python-${codec}`, codec);
+      checkTimeQueries(records, out.queries);
     });
   }
 });

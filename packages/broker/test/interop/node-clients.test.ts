@@ -11,7 +11,7 @@ import { Consumer as PConsumer, Producer as PProducer, Admin as PAdmin, stringDe
 import kafkajs from 'kafkajs';
 import SnappyCodec from 'kafkajs-snappy';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.ts';
-import { checkConsumed, checkTimeQueries, middleTimestamps, type ConsumedRecord, type TimeQuery } from '../helpers/interop-check.ts';
+import { checkConsumed, checkStoredCodec, checkTimeQueries, middleTimestamps, type ConsumedRecord, type TimeQuery } from '../helpers/interop-check.ts';
 
 const { CompressionCodecs, CompressionTypes, Kafka, logLevel } = kafkajs;
 CompressionCodecs[CompressionTypes.Snappy] = SnappyCodec;
@@ -28,7 +28,7 @@ describe('kafkajs and @platformatic/kafka interop', () => {
 
   const kafkajsCodecs = [['none', CompressionTypes.None], ['gzip', CompressionTypes.GZIP], ['snappy', CompressionTypes.Snappy]] as const;
   for (const [name, codec] of kafkajsCodecs) {
-    it(`kafkajs: ${Math.floor(TOTAL / kafkajsCodecs.length)} messages, ${name}, consumed by a group; offsets by timestamp`, async () => {
+    it(`kafkajs: ${Math.floor(TOTAL / kafkajsCodecs.length)} messages, ${name}, consumed by a group; offsets by timestamp`, { timeout: 150_000 }, async () => {
       const n = Math.floor(TOTAL / kafkajsCodecs.length);
       const topic = `kafkajs-${name}`;
       const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, clientId: 'interop' });
@@ -77,13 +77,14 @@ describe('kafkajs and @platformatic/kafka interop', () => {
         queries.push({ p, t: t + 1, o: Number(answer.find((a) => a.partition === p)!.offset) });
       }
       await admin.disconnect();
+      checkStoredCodec(broker.dataDir, topic, name);
       checkTimeQueries(records, queries);
     });
   }
 
   const platformaticCodecs = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
   for (const codec of platformaticCodecs) {
-    it(`@platformatic/kafka: ${TOTAL / platformaticCodecs.length} messages, ${codec}, consumed by a group; offsets by timestamp`, async () => {
+    it(`@platformatic/kafka: ${TOTAL / platformaticCodecs.length} messages, ${codec}, consumed by a group; offsets by timestamp`, { timeout: 150_000 }, async () => {
       const n = TOTAL / platformaticCodecs.length;
       const topic = `platformatic-${codec}`;
       const bootstrapBrokers = [broker.bootstrap];
@@ -124,6 +125,7 @@ describe('kafkajs and @platformatic/kafka interop', () => {
         queries.push({ p, t: t + 1, o: Number(answer.get(topic)!.get(p)!.offset) });
       }
       await consumer.close(true);
+      checkStoredCodec(broker.dataDir, topic, codec);
       checkTimeQueries(records, queries);
     });
   }
