@@ -18,7 +18,7 @@ import { addConnectionOptions, type ConnectionOptions } from './common/bootstrap
 import { usageError } from './common/cli-error.ts';
 import { closeAll, openConsumer } from './common/clients.ts';
 import { collectKeyValue, parseNonNegativeInt, parsePositiveInt } from './common/arguments.ts';
-import { consumerSettings, type ConsumerSettings } from './common/client-properties.ts';
+import { consumerSettings, groupOptions, type ConsumerSettings } from './common/client-properties.ts';
 import { IsolationLevel } from './common/kafka-constants.ts';
 import { formatRecord, formatterProperties, recordJson, type FormatterProperties } from './common/message-formatter.ts';
 import { createOutput, type Output } from './common/output.ts';
@@ -67,7 +67,7 @@ export function consoleConsumerCommand() {
     .addOption(new Option('--timeout-ms <ms>', 'stop when no record arrived for this long').argParser(parsePositiveInt))
     .addOption(new Option('--isolation-level <level>', 'read_committed skips aborted transactions').choices(['read_committed', 'read_uncommitted']))
     .option('--property <key=value...>', 'output: print.key, print.timestamp, print.headers, print.partition, print.offset, print.value, key.separator, line.separator, headers.separator, headers.key.separator, null.literal', collectKeyValue)
-    .option('--consumer-property <key=value...>', 'a consumer config: group.id, isolation.level, auto.offset.reset, fetch.max.wait.ms, ...', collectKeyValue)
+    .option('--consumer-property <key=value...>', 'a consumer config: group.id, group.protocol (classic or consumer), isolation.level, auto.offset.reset, fetch.max.wait.ms, ...', collectKeyValue)
     .option('--json', 'print each record as a JSON object on its own line');
   return addConnectionOptions(cmd).action(async (opts: ConsoleConsumerOptions) => {
     const settings = consumerSettings(opts.consumerProperty ?? []);
@@ -165,10 +165,7 @@ async function readAsGroup(opts: ConsoleConsumerOptions, settings: ConsumerSetti
     ...clientOptions(settings),
     autocommit: false,
     isolationLevel,
-    ...(settings.groupInstanceId === undefined ? {} : { groupInstanceId: settings.groupInstanceId }),
-    ...(settings.sessionTimeoutMs === undefined ? {} : { sessionTimeout: settings.sessionTimeoutMs }),
-    ...(settings.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: settings.heartbeatIntervalMs }),
-    ...(settings.rebalanceTimeoutMs === undefined ? {} : { rebalanceTimeout: settings.rebalanceTimeoutMs }),
+    ...groupOptions(settings),
   });
   const commitEnabled = settings.enableAutoCommit !== false;
   // Offsets of printed records only (Kafka's console consumer commits its fetch position,

@@ -3,10 +3,13 @@
  * per partition by default; --members, --state), --reset-offsets (Kafka's scenarios,
  * --dry-run by default, --execute to commit them; only for a group without active
  * members, as Kafka requires), --delete and --delete-offsets.
+ * Groups of both protocols are described: classic groups with DescribeGroups, KIP-848
+ * consumer groups (which DescribeGroups answers as Dead) with ConsumerGroupDescribe.
  */
-import type { Admin, Group } from '@platformatic/kafka';
+import type { Admin } from '@platformatic/kafka';
 import { Option } from 'commander';
 import { addConnectionOptions, type ConnectionOptions } from './common/bootstrap.ts';
+import { describeGroups, stateName, type GroupView } from './common/describe-groups.ts';
 import { CliError, usageError } from './common/cli-error.ts';
 import { closeAll, openAdmin } from './common/clients.ts';
 import { collect, parseInteger, parseNonNegativeInt } from './common/arguments.ts';
@@ -51,6 +54,8 @@ export interface PartitionLag {
   clientId: string | null;
 }
 
+/** Both protocols' groups: the library lists classic groups only unless told otherwise. */
+const GROUP_TYPES = ['classic', 'consumer'];
 const ACTIONS = ['list', 'describe', 'resetOffsets', 'delete', 'deleteOffsets'] as const;
 const flag = (a: string): string => `--${a.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 const SCENARIOS = ['toEarliest', 'toLatest', 'toCurrent', 'toOffset', 'shiftBy', 'toDatetime', 'byDuration'] as const;
@@ -96,7 +101,7 @@ export function consumerGroupsCommand() {
     const admin = await openAdmin(opts, 'samsa-consumer-groups');
     try {
       if (action === 'list') return await list(admin, out, opts);
-      const groups = opts.allGroups === true ? [...(await admin.listGroups()).keys()].sort() : opts.group!;
+      const groups = opts.allGroups === true ? [...(await admin.listGroups({ types: GROUP_TYPES })).keys()].sort() : opts.group!;
       switch (action) {
         case 'describe': return await describe(admin, out, groups, opts);
         case 'resetOffsets': return await resetOffsets(admin, out, groups, opts);
@@ -119,11 +124,11 @@ function validateReset(opts: ConsumerGroupsOptions): void {
 }
 
 async function list(admin: Admin, out: Output, opts: ConsumerGroupsOptions): Promise<void> {
-  const groups = [...(await admin.listGroups()).values()]
+  const groups = [...(await admin.listGroups({ types: GROUP_TYPES })).values()]
     .filter((g) => typeof opts.state !== 'string' || g.state.toLowerCase() === opts.state.toLowerCase())
     .sort((a, b) => a.id.localeCompare(b.id));
   if (opts.json === true) {
-    out.json(groups.map((g) => ({ group: g.id, state: stateName(g.state), protocolType: g.protocolType })));
+    out.json(groups.map((g) => ({ group: g.id, state: stateName(g.state), type: g.groupType ?? 'classic', protocolType: g.protocolType })));
   } else if (opts.state !== undefined) {
     out.table(['GROUP', 'STATE'], groups.map((g) => [g.id, stateName(g.state)]));
   } else {
@@ -131,17 +136,10 @@ async function list(admin: Admin, out: Output, opts: ConsumerGroupsOptions): Pro
   }
 }
 
-/** Kafka's tools print states as Stable, PreparingRebalance, ...; DescribeGroups v5+ sends them in that form already. */
-function stateName(state: string): string {
-  if (!/^[A-Z_]+$/.test(state)) return state;
-  return state.toLowerCase().replace(/(^|_)([a-z])/g, (_, _sep: string, c: string) => c.toUpperCase());
-}
-
-async function describeExisting(admin: Admin, groups: string[]): Promise<Map<string, Group>> {
-  const described = await admin.describeGroups({ groups });
+async function describeExisting(admin: Admin, groups: string[]): Promise<Map<string, GroupView>> {
+  const described = await describeGroups(admin, groups);
   for (const g of groups) {
-    const d = described.get(g);
-    if (d === undefined || stateName(d.state) === 'Dead') throw new CliError(`consumer group "${g}" does not exist`);
+    if (described.get(g)?.state === 'Dead') throw new CliError(`consumer group "${g}" does not exist`);
   }
   return described;
 }
@@ -169,11 +167,11 @@ async function offsetsAt(admin: Admin, partitions: Map<string, number[]>, timest
   return out;
 }
 
-export async function groupLag(admin: Admin, group: Group): Promise<PartitionLag[]> {
+export async function groupLag(admin: Admin, group: GroupView): Promise<PartitionLag[]> {
   const committed = await committedOffsets(admin, group.id);
-  const owner = new Map<string, Group['members'] extends Map<string, infer M> ? M : never>();
-  for (const m of group.members.values()) {
-    for (const a of m.assignments?.values() ?? []) for (const p of a.partitions) owner.set(`${a.topic}\0${p}`, m);
+  const owner = new Map<string, GroupView['members'][number]>();
+  for (const m of group.members) {
+    for (const a of m.assignment) for (const p of a.partitions) owner.set(`${a.topic}\0${p}`, m);
   }
   const partitions = new Map<string, Set<number>>();
   const add = (t: string, p: number): void => { partitions.set(t, (partitions.get(t) ?? new Set()).add(p)); };
@@ -198,7 +196,7 @@ export async function groupLag(admin: Admin, group: Group): Promise<PartitionLag
         currentOffset: current,
         logEndOffset: end,
         lag: current !== null && end !== null ? (end > current ? end - current : 0n) : null,
-        consumerId: member?.id ?? null,
+        consumerId: member?.memberId ?? null,
         host: member?.clientHost ?? null,
         clientId: member?.clientId ?? null,
       });
@@ -214,16 +212,14 @@ async function describe(admin: Admin, out: Output, groups: string[], opts: Consu
     const g = described.get(id)!;
     if (i > 0 && opts.json !== true) out.line();
     if (opts.state !== undefined && opts.state !== false) {
-      const row = { group: id, state: stateName(g.state), assignmentStrategy: g.protocol, members: g.members.size };
+      const row = { group: id, state: g.state, assignmentStrategy: g.assignor, members: g.members.length, protocol: g.groupProtocol };
       if (opts.json === true) json.push(row);
       else out.table(['GROUP', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'], [[id, row.assignmentStrategy || '-', row.state, row.members]]);
       continue;
     }
     if (opts.members === true) {
-      const members = [...g.members.values()].map((m) => {
-        const assignment = [...(m.assignments?.values() ?? [])].map((a) => ({ topic: a.topic, partitions: [...a.partitions].sort((x, y) => x - y) }));
-        return { group: id, consumerId: m.id, groupInstanceId: m.groupInstanceId, host: m.clientHost, clientId: m.clientId, assignment };
-      });
+      const members = g.members.map((m) => ({ group: id, consumerId: m.memberId, groupInstanceId: m.groupInstanceId, host: m.clientHost,
+        clientId: m.clientId, assignment: m.assignment }));
       if (opts.json === true) {
         json.push(...members);
         continue;
@@ -236,12 +232,13 @@ async function describe(admin: Admin, out: Output, groups: string[], opts: Consu
     }
     const rows = await groupLag(admin, g);
     if (opts.json === true) {
-      json.push({ group: id, state: stateName(g.state), partitions: rows });
+      json.push({ group: id, state: g.state, partitions: rows });
       continue;
     }
-    if (g.members.size === 0) out.line(`Consumer group '${id}' has no active members.`);
+    if (g.members.length === 0) out.line(`Consumer group '${id}' has no active members.`);
     out.table(['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'],
-      rows.map((r) => [r.group, r.topic, r.partition, r.currentOffset, r.logEndOffset, r.lag, r.consumerId, r.host, r.clientId]));
+      rows.map((r) => [r.group, r.topic, r.partition, r.currentOffset, r.logEndOffset, r.lag, r.consumerId, r.host, r.clientId]),
+      [false, false, true, true, true, true, false, false, false]);
   }
   if (opts.json === true) out.json(json);
 }
@@ -277,14 +274,14 @@ async function resetOffsets(admin: Admin, out: Output, groups: string[], opts: C
   const targetTimestamp = opts.toDatetime !== undefined ? parseDatetime(opts.toDatetime)
     : opts.byDuration !== undefined ? BigInt(Date.now() - parseDuration(opts.byDuration)) : null;
   const execute = opts.execute === true;
-  const described = await admin.describeGroups({ groups });
+  const described = await describeGroups(admin, groups);
   const allTopics = await admin.listTopics({ includeInternals: true });
   const results: Array<{ group: string; topic: string; partition: number; newOffset: bigint }> = [];
   for (const group of groups) {
     const d = described.get(group);
-    const state = d === undefined ? 'Dead' : stateName(d.state);
+    const state = d?.state ?? 'Dead';
     if (state !== 'Empty' && state !== 'Dead') {
-      throw new CliError(`offsets can only be reset for a group without active members: "${group}" is ${state} with ${d?.members.size ?? 0} member(s)`);
+      throw new CliError(`offsets can only be reset for a group without active members: "${group}" is ${state} with ${d?.members.length ?? 0} member(s)`);
     }
     const committed = await committedOffsets(admin, group);
     // Which partitions: named ones, every partition of named topics, or all with offsets.

@@ -20,7 +20,7 @@ import { Option } from 'commander';
 import { addConnectionOptions, type ConnectionOptions } from './common/bootstrap.ts';
 import { closeAll, openConsumer } from './common/clients.ts';
 import { collectKeyValue, parsePositiveInt } from './common/arguments.ts';
-import { consumerSettings } from './common/client-properties.ts';
+import { consumerSettings, groupOptions, type ConsumerSettings } from './common/client-properties.ts';
 import { IsolationLevel } from './common/kafka-constants.ts';
 import { LatencyStats, rates } from './common/latency-stats.ts';
 import { createOutput } from './common/output.ts';
@@ -127,7 +127,7 @@ export function consumerPerfTestCommand() {
           await closeAll(consumer);
         }
       } else {
-        timedOut = await readAsGroup(opts, group, settings.clientId ?? 'samsa-consumer-perf-test', isolationLevel, count,
+        timedOut = await readAsGroup(opts, group, settings, isolationLevel, count,
           () => { fetchStart = performance.now(); }, counters);
       }
     } finally {
@@ -170,9 +170,10 @@ function formatTime(ms: number): string {
 }
 
 /** Reads as a group member until `messages` records or `timeout` without one; returns whether it timed out. */
-async function readAsGroup(opts: ConsumerPerfOptions, group: string, clientId: string, isolationLevel: number,
+async function readAsGroup(opts: ConsumerPerfOptions, group: string, settings: ConsumerSettings, isolationLevel: number,
   count: (timestamp: bigint, bytes: number, now: number) => void, joined: () => void, counters: Counters): Promise<boolean> {
-  const consumer = await openConsumer(opts, clientId, group, { autocommit: false, isolationLevel });
+  const consumer = await openConsumer(opts, settings.clientId ?? 'samsa-consumer-perf-test', group,
+    { autocommit: false, isolationLevel, ...groupOptions(settings) });
   try {
     await topicInfo(consumer, opts.topic);
     const stream = await consumer.consume({

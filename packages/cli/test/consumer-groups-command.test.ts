@@ -92,6 +92,27 @@ describe('samsa consumer-groups and console-consumer --group', () => {
     assert.equal(done.stderr, 'Processed a total of 30 messages\n');
   });
 
+  it('reads and describes a KIP-848 consumer group (group.protocol=consumer)', async () => {
+    const member = startSamsa(['console-consumer', '--topic', 'events', '--group', 'next-gen', '--from-beginning',
+      '--consumer-property', 'group.protocol=consumer', ...bs]);
+    await member.waitFor(/^(event-\d+\n){30}$/);
+    const [members, state, listed] = await Promise.all([
+      samsa(['consumer-groups', '--describe', '--group', 'next-gen', '--members', '--verbose', ...bs]),
+      samsa(['consumer-groups', '--describe', '--group', 'next-gen', '--state', ...bs]),
+      samsa(['consumer-groups', '--list', '--json', ...bs]),
+    ]);
+    assertSuccess(members);
+    assert.match(members.stdout, /^GROUP +CONSUMER-ID +HOST +CLIENT-ID +#PARTITIONS +ASSIGNMENT\nnext-gen +\S+ +\S*127\.0\.0\.1 +samsa-console-consumer +3 +events\(0,1,2\)\n$/);
+    assertSuccess(state);
+    assert.match(state.stdout, /^GROUP +ASSIGNMENT-STRATEGY +STATE +#MEMBERS\nnext-gen +\S+ +Stable +1\n$/);
+    assertSuccess(listed);
+    assert.deepEqual((JSON.parse(listed.stdout) as Array<{ group: string; type: string }>).find((g) => g.group === 'next-gen'),
+      { group: 'next-gen', state: 'Stable', type: 'consumer', protocolType: 'consumer' });
+    member.child.kill('SIGINT');
+    assertSuccess(await member.exited());
+    assert.deepEqual(await kafka.committed('next-gen', 'events', 3), [10, 10, 10]);
+  });
+
   it('resets offsets in each of Kafka\'s ways, dry run first', async () => {
     assertSuccess(await samsa(['console-consumer', '--topic', 'events', '--group', 'resets', '--from-beginning', '--max-messages', '30', ...bs]));
     const dry = await samsa(['consumer-groups', '--reset-offsets', '--group', 'resets', '--topic', 'events', '--to-earliest', ...bs]);

@@ -28,6 +28,9 @@ export interface ConsumerSettings {
   clientId?: string;
   groupId?: string;
   groupInstanceId?: string;
+  /** KIP-848: `consumer` joins with ConsumerGroupHeartbeat, `classic` with JoinGroup/SyncGroup. */
+  groupProtocol?: 'classic' | 'consumer';
+  groupRemoteAssignor?: string;
   isolationLevel?: 'read_committed' | 'read_uncommitted';
   autoOffsetReset?: 'earliest' | 'latest' | 'none';
   enableAutoCommit?: boolean;
@@ -89,6 +92,8 @@ const consumerKeys: Record<string, Setter<ConsumerSettings>> = {
   'client.id': (s, v) => { s.clientId = v; },
   'group.id': (s, v) => { s.groupId = v; },
   'group.instance.id': (s, v) => { s.groupInstanceId = v; },
+  'group.protocol': (s, v, n) => { s.groupProtocol = oneOf(n, v, ['classic', 'consumer']); },
+  'group.remote.assignor': (s, v) => { s.groupRemoteAssignor = v; },
   'isolation.level': (s, v, n) => { s.isolationLevel = oneOf(n, v, ['read_committed', 'read_uncommitted']); },
   'auto.offset.reset': (s, v, n) => { s.autoOffsetReset = oneOf(n, v, ['earliest', 'latest', 'none']); },
   'enable.auto.commit': (s, v, n) => { s.enableAutoCommit = parseBoolean(n, v); },
@@ -125,4 +130,24 @@ export function producerSettings(entries: ReadonlyArray<readonly [string, string
 
 export function consumerSettings(entries: ReadonlyArray<readonly [string, string]>, ignore: readonly string[] = []): ConsumerSettings {
   return apply(consumerKeys, 'consumer', entries, ignore);
+}
+
+/** Membership options: KIP-848's (the broker assigns; session and heartbeat are its settings) or the classic protocol's. */
+export function groupOptions(settings: ConsumerSettings) {
+  const common = {
+    ...(settings.groupInstanceId === undefined ? {} : { groupInstanceId: settings.groupInstanceId }),
+    ...(settings.rebalanceTimeoutMs === undefined ? {} : { rebalanceTimeout: settings.rebalanceTimeoutMs }),
+  };
+  if (settings.groupProtocol === 'consumer') {
+    return {
+      ...common,
+      groupProtocol: 'consumer' as const,
+      ...(settings.groupRemoteAssignor === undefined ? {} : { groupRemoteAssignor: settings.groupRemoteAssignor }),
+    };
+  }
+  return {
+    ...common,
+    ...(settings.sessionTimeoutMs === undefined ? {} : { sessionTimeout: settings.sessionTimeoutMs }),
+    ...(settings.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: settings.heartbeatIntervalMs }),
+  };
 }

@@ -17,8 +17,8 @@ export interface Output {
   note(text: string): void;
   /** Text styled for stdout when stdout is a terminal, plain otherwise. */
   style(format: Style, text: string): string;
-  /** An aligned table with a header row; numeric columns are right-aligned. */
-  table(headers: readonly string[], rows: readonly (readonly Cell[])[]): void;
+  /** An aligned table with a header row; numeric columns are right-aligned (or as `rightAlign` says). */
+  table(headers: readonly string[], rows: readonly (readonly Cell[])[], rightAlign?: readonly boolean[]): void;
   /** One JSON document (pretty) on stdout. */
   json(value: unknown): void;
   /** One JSON value on one line (JSON Lines, for streams of records). */
@@ -32,8 +32,8 @@ export function createOutput(stdout: NodeJS.WriteStream = process.stdout, stderr
     write(text) { stdout.write(text); },
     note(text) { stderr.write(`${text}\n`); },
     style,
-    table(headers, rows) {
-      stdout.write(formatTable(headers, rows, (h) => style('bold', h)));
+    table(headers, rows, rightAlign) {
+      stdout.write(formatTable(headers, rows, (h) => style('bold', h), rightAlign));
     },
     json(value) { stdout.write(`${toJson(value, 2)}\n`); },
     jsonLine(value) { stdout.write(`${toJson(value)}\n`); },
@@ -48,10 +48,12 @@ export function cellText(c: Cell): string {
 const numeric = /^-?\d+(\.\d+)?$/;
 
 /** Columns separated by two spaces; a column of numbers (and `-` for none) is right-aligned. */
-export function formatTable(headers: readonly string[], rows: readonly (readonly Cell[])[], styleHeader: (h: string) => string = (h) => h): string {
+export function formatTable(headers: readonly string[], rows: readonly (readonly Cell[])[], styleHeader: (h: string) => string = (h) => h,
+  rightAlign?: readonly boolean[]): string {
   const text = rows.map((r) => headers.map((_, i) => cellText(r[i])));
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => r[i]!.length)));
-  const right = headers.map((_, i) => text.some((r) => numeric.test(r[i]!)) && text.every((r) => r[i] === '-' || numeric.test(r[i]!)));
+  const right = headers.map((_, i) => rightAlign?.[i]
+    ?? (text.some((r) => numeric.test(r[i]!)) && text.every((r) => r[i] === '-' || numeric.test(r[i]!))));
   const pad = (s: string, i: number, last: boolean): string => {
     if (right[i]) return s.padStart(widths[i]!);
     return last ? s : s.padEnd(widths[i]!);
