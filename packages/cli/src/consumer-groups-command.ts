@@ -287,7 +287,8 @@ async function resetOffsets(admin: Admin, out: Output, groups: string[], opts: C
     // Which partitions: named ones, every partition of named topics, or all with offsets.
     const wanted = new Map<string, number[]>();
     if (opts.allTopics === true) {
-      for (const [t, ps] of committed) wanted.set(t, [...ps.keys()].sort((a, b) => a - b));
+      // Offsets of a deleted topic may outlive it; there is nothing to reset them to.
+      for (const [t, ps] of committed) if (allTopics.includes(t)) wanted.set(t, [...ps.keys()].sort((a, b) => a - b));
     } else {
       for (const spec of opts.topic!) {
         const { topic, partitions } = parseTopicPartitions(spec);
