@@ -70,7 +70,7 @@ describe('samsa console-producer and console-consumer', () => {
 
     const [fromOffset, tail, latest] = await Promise.all([
       samsa(['console-consumer', '--topic', 'offsets', '--partition', '0', '--offset', '47', '--max-messages', '2', '--json', ...bs]),
-      samsa(['console-consumer', '--topic', 'offsets', '--partition', '0', '--offset', '45', '--timeout-ms', '500', ...bs]),
+      samsa(['console-consumer', '--topic', 'offsets', '--partition', '0', '--offset', '45', '--timeout-ms', '300', ...bs]),
       samsa(['console-consumer', '--topic', 'offsets', '--partition', '0', '--offset', 'latest', '--timeout-ms', '300', ...bs]),
     ]);
     assertSuccess(fromOffset);
@@ -135,7 +135,7 @@ describe('samsa console-producer and console-consumer', () => {
   it('sends the lines before a line without a key separator, then fails on it', async () => {
     const r = await samsa(['console-producer', '--topic', 'half', '--property', 'parse.key=true', ...bs], { input: 'k\tv1\nk\tv2\nno separator\nk\tv4\n' });
     assertFailure(r, 'console-producer', 1, /no key separator found on line 3: 'no separator'/);
-    const consumed = await samsa(['console-consumer', '--topic', 'half', '--from-beginning', '--timeout-ms', '500', ...bs]);
+    const consumed = await samsa(['console-consumer', '--topic', 'half', '--from-beginning', '--timeout-ms', '300', ...bs]);
     assert.equal(consumed.stdout, 'v1\nv2\n');
   });
 });
