@@ -100,6 +100,7 @@ export class Broker {
       logger: log.child({ component: 'group-coordinator' }),
     });
     await groups.startup();
+    topics.onTopicDeleted((name) => groups.onTopicsDeleted([name]));
     const producerIds = new ProducerIdManager(metadata);
     const services: BrokerServices = { nodeId, config, metadata, replicas, topics, groups, log, logDirs, producerIds };
     // A dynamic change to a log.* default reaches every topic that does not override it.

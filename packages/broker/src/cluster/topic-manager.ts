@@ -46,12 +46,18 @@ export class TopicManager {
   readonly #replicas: ReplicaManager;
   readonly #policy: TopicPolicy;
   readonly #log: Logger;
+  readonly #deletedListeners: Array<(name: string) => Promise<void>> = [];
 
   constructor(store: MetadataStore, replicas: ReplicaManager, policy: TopicPolicy, log: Logger) {
     this.#store = store;
     this.#replicas = replicas;
     this.#policy = policy;
     this.#log = log;
+  }
+
+  /** Calls `listener` after each topic deletion (the group coordinator drops the topic's offsets). */
+  onTopicDeleted(listener: (name: string) => Promise<void>): void {
+    this.#deletedListeners.push(listener);
   }
 
   /** Opens the logs of every topic in the metadata (at startup). */
@@ -129,6 +135,7 @@ export class TopicManager {
     if (topic === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
     await this.#store.deleteTopic(name);
     for (const p of topic.partitions) await this.#replicas.removePartition(name, p.partition, true);
+    for (const listener of this.#deletedListeners) await listener(name);
     this.#log.info({ topic: name, topicId: topic.topicId }, 'deleted topic');
     return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
   }

@@ -160,6 +160,12 @@ export class GroupCoordinatorShard implements CoordinatorShard {
     return this.#ctx.result(results);
   }
 
+  /** A topic was deleted: its committed offsets go with it, in every group of this shard. */
+  deleteTopicOffsets(topics: ReadonlySet<string>): CoordinatorResult<void> {
+    this.#offsets.emitDeleteTopics(topics);
+    return this.#ctx.result(undefined);
+  }
+
   /** Runs the offset expiry now (tests; the timer runs it every offsets.retention.check.interval.ms). */
   expireOffsets(): CoordinatorResult<void> {
     this.#offsets.expireOffsets();

@@ -242,6 +242,23 @@ export class GroupCoordinator {
     return { errorCode, groups };
   }
 
+  /**
+   * Topics were deleted: their committed offsets are removed from every group, as Kafka
+   * does, so a group does not keep describing (or resetting to) offsets of a topic that
+   * no longer exists, nor hand them to a new topic of the same name.
+   */
+  async onTopicsDeleted(topics: readonly string[]): Promise<void> {
+    const names = new Set(topics);
+    await Promise.all(this.#runtime.partitions().map(async (p) => {
+      try {
+        await this.#runtime.write(p, (s) => s.deleteTopicOffsets(names));
+      } catch (err) {
+        this.#options.logger.warn({ partition: p, topics, err: err instanceof Error ? err.message : String(err) },
+          'could not remove the committed offsets of deleted topics');
+      }
+    }));
+  }
+
   async deleteGroups(groupIds: readonly string[]): Promise<Array<{ groupId: string; errorCode: number }>> {
     const byPartition = new Map<number, string[]>();
     for (const id of groupIds) {

@@ -214,6 +214,17 @@ export class OffsetManager {
     }
   }
 
+  /** Tombstones for every offset of the deleted topics, in every group (Kafka's onPartitionsDeleted). */
+  emitDeleteTopics(topics: ReadonlySet<string>): void {
+    for (const [groupId, offsets] of this.#offsets) {
+      for (const key of offsets.keys()) {
+        const cut = key.lastIndexOf(sep);
+        const topic = key.slice(0, cut);
+        if (topics.has(topic)) this.#ctx.emit(offsetCommitRecord(groupId, topic, Number(key.slice(cut + 1)), null));
+      }
+    }
+  }
+
   // --- expiry ---
 
   #scheduleExpiry(): void {

@@ -115,4 +115,15 @@ describe('offsets', () => {
     assert.deepEqual(committed(ctx), ['t-0=1']);
     assert.equal((await ctx.coordinator.deleteOffsets('missing', [])).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   });
+
+  it('deleting a topic removes its committed offsets from every group, for good', async () => {
+    const ctx = await GroupCoordinatorTestContext.start();
+    await commit(ctx, { offsets: [['gone', 0, 5], ['gone', 1, 6], ['kept', 0, 7]] });
+    await commit(ctx, { groupId: 'other', offsets: [['gone', 3, 1]] });
+    await ctx.coordinator.onTopicsDeleted(['gone']);
+    assert.deepEqual(committed(ctx), ['kept-0=7']);
+    assert.deepEqual(committed(ctx, 'other'), []);
+    const after = await ctx.reload();
+    assert.deepEqual(committed(after), ['kept-0=7']);
+  });
 });
