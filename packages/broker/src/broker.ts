@@ -52,6 +52,23 @@ export class Broker {
   static async start(config: BrokerConfig, log: Logger): Promise<Broker> {
     const nodeId = config.get('node.id');
     const logDirs = config.get('log.dirs');
+    // Addresses are known only once the listeners are bound (port 0 picks one), and the
+    // listeners open only once everything else is ready, so the store reads them lazily.
+    let advertised: BrokerInfo | null = null;
+    const metadata = await LocalMetadataStore.open({
+      logDirs, nodeId, clusterId: config.get('cluster.id'),
+      broker: () => advertised ?? { nodeId, host: '', port: -1, rack: null },
+    });
+    // Dynamic broker configs (AlterConfigs on BROKER resources) go back in before anything
+    // reads config, as Kafka's DynamicBrokerConfig does at startup; a stored value this
+    // release refuses is logged and skipped. Every later change is stored the same way.
+    const dynamicLog = log.child({ component: 'dynamic-config' });
+    const restoreWarnings = config.restoreDynamic({ perBroker: metadata.dynamicBrokerConfigs(nodeId), clusterDefault: metadata.dynamicBrokerConfigs('default') });
+    for (const warning of restoreWarnings) dynamicLog.warn(warning);
+    config.persistDynamicTo((level, configs) => metadata.setDynamicBrokerConfigs(level === 'broker' ? nodeId : 'default', { ...configs }).catch((err: unknown) => {
+      dynamicLog.error({ err, level, keys: Object.keys(configs) }, 'could not store dynamic broker configs: the change is in force but a restart will lose it');
+      throw err;
+    }));
     const logs = await LogManager.start({
       logDirs,
       defaultConfig: logDefaultsFrom(config),
@@ -59,13 +76,6 @@ export class Broker {
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms'),
       producerIdExpirationMs: () => config.get('producer.id.expiration.ms'),
       producerIdExpirationCheckIntervalMs: config.get('producer.id.expiration.check.interval.ms'),
-    });
-    // Addresses are known only once the listeners are bound (port 0 picks one), and the
-    // listeners open only once everything else is ready, so the store reads them lazily.
-    let advertised: BrokerInfo | null = null;
-    const metadata = await LocalMetadataStore.open({
-      logDirs, nodeId, clusterId: config.get('cluster.id'),
-      broker: () => advertised ?? { nodeId, host: '', port: -1, rack: null },
     });
     const replicas = new ReplicaManager(logs, log.child({ component: 'replicas' }));
     const topics = new TopicManager(metadata, replicas, topicPolicyFrom(config), log.child({ component: 'topics' }));

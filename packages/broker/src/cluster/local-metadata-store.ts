@@ -8,15 +8,21 @@
  * Producer ids are handed out in blocks (Kafka's /latest_producer_id_block): the end of
  * the last block given is stored before the block is returned, so no id is handed out
  * twice, across restarts and kill -9 included (a crash only skips the rest of a block).
+ *
+ * Dynamic broker configs (AlterConfigs on BROKER resources) are kept under `brokerConfigs`,
+ * keyed as ZooKeeper-era Kafka kept them under /config/brokers: `<default>` for the
+ * cluster-wide default, the node id for one broker. The field is optional, so files from
+ * before it load unchanged (version stays 1); an older Samsa would drop it on its next write.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUuid, ZERO_UUID, type Uuid } from '@samsa/protocol';
-import type { BrokerInfo, MetadataStore, NewTopic, TopicMetadata } from './metadata-store.ts';
+import type { BrokerConfigScope, BrokerInfo, MetadataStore, NewTopic, TopicMetadata } from './metadata-store.ts';
 
 const METADATA_FILE = 'samsa-metadata.json';
 const META_PROPERTIES = 'meta.properties';
+const DEFAULT_BROKER_CONFIGS = '<default>';
 
 interface StoredState {
   version: 1;
@@ -24,6 +30,8 @@ interface StoredState {
   topics: TopicMetadata[];
   /** First producer id of the next block (absent before the first InitProducerId). */
   nextProducerIdBlockStart?: number;
+  /** Dynamic broker configs by scope: `<default>` or a node id. */
+  brokerConfigs?: Record<string, Record<string, string>>;
 }
 
 export interface LocalMetadataStoreOptions {
@@ -43,10 +51,13 @@ export class LocalMetadataStore implements MetadataStore {
   readonly #byId = new Map<Uuid, TopicMetadata>();
   #writing: Promise<void> = Promise.resolve();
   #nextProducerIdBlockStart: number;
+  readonly #brokerConfigs: Map<string, Record<string, string>>;
 
-  private constructor(dir: string, clusterId: string, broker: () => BrokerInfo, topics: TopicMetadata[], nextProducerIdBlockStart: number) {
+  private constructor(dir: string, clusterId: string, broker: () => BrokerInfo, state: StoredState | null) {
     this.#dir = dir;
-    this.#nextProducerIdBlockStart = nextProducerIdBlockStart;
+    this.#nextProducerIdBlockStart = state?.nextProducerIdBlockStart ?? 0;
+    this.#brokerConfigs = readBrokerConfigs(state?.brokerConfigs);
+    const topics = state?.topics ?? [];
     this.clusterId = clusterId;
     this.#broker = broker;
     for (const t of topics) {
@@ -87,7 +98,7 @@ export class LocalMetadataStore implements MetadataStore {
       await writeAtomically(d, META_PROPERTIES,
         `#\n#Written by Samsa\nversion=1\ncluster.id=${clusterId}\nnode.id=${opts.nodeId}\n`);
     }
-    const store = new LocalMetadataStore(dir, clusterId, opts.broker, state?.topics ?? [], state?.nextProducerIdBlockStart ?? 0);
+    const store = new LocalMetadataStore(dir, clusterId, opts.broker, state);
     if (state === null) await store.#persist();
     return store;
   }
@@ -158,6 +169,16 @@ export class LocalMetadataStore implements MetadataStore {
     await this.#persist();
   }
 
+  dynamicBrokerConfigs(scope: BrokerConfigScope): Record<string, string> {
+    return { ...this.#brokerConfigs.get(scopeKey(scope)) };
+  }
+
+  async setDynamicBrokerConfigs(scope: BrokerConfigScope, configs: Record<string, string>): Promise<void> {
+    if (Object.keys(configs).length === 0) this.#brokerConfigs.delete(scopeKey(scope));
+    else this.#brokerConfigs.set(scopeKey(scope), { ...configs });
+    await this.#persist();
+  }
+
   /** The next `size` producer ids, durable before they are returned. */
   async allocateProducerIdBlock(size: number): Promise<{ firstProducerId: number; size: number }> {
     const firstProducerId = this.#nextProducerIdBlockStart;
@@ -171,15 +192,43 @@ export class LocalMetadataStore implements MetadataStore {
     await this.#writing;
   }
 
-  /** Writes are chained so two changes never race on the temp file. */
+  /**
+   * Writes are chained so two changes never race on the temp file, and each write carries the
+   * whole state as it was when the change was made, so they land in the order made. One failed
+   * write fails its own caller only: the next write still runs (and carries that change too).
+   */
   #persist(): Promise<void> {
     const state: StoredState = {
       version: 1, clusterId: this.clusterId, topics: [...this.#topics.values()], nextProducerIdBlockStart: this.#nextProducerIdBlockStart,
     };
+    if (this.#brokerConfigs.size > 0) state.brokerConfigs = Object.fromEntries(this.#brokerConfigs);
     const text = JSON.stringify(state, null, 1);
-    this.#writing = this.#writing.then(() => writeAtomically(this.#dir, METADATA_FILE, text));
-    return this.#writing;
+    const write = this.#writing.catch(() => {}).then(() => writeAtomically(this.#dir, METADATA_FILE, text));
+    this.#writing = write;
+    return write;
   }
+}
+
+function scopeKey(scope: BrokerConfigScope): string {
+  return scope === 'default' ? DEFAULT_BROKER_CONFIGS : String(scope);
+}
+
+/**
+ * Values are text. A hand-edited file may hold a number or worse; it is turned into its JSON
+ * text, so `60000` still means 60000 and anything else reaches validation, which names the key.
+ */
+function readBrokerConfigs(stored: unknown): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  if (typeof stored !== 'object' || stored === null) return out;
+  for (const [scope, configs] of Object.entries(stored)) {
+    if (typeof configs !== 'object' || configs === null) continue;
+    const texts: Record<string, string> = {};
+    for (const [name, value] of Object.entries(configs as Record<string, unknown>)) {
+      texts[name] = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+    }
+    out.set(scope, texts);
+  }
+  return out;
 }
 
 async function readMetaProperties(dir: string): Promise<Record<string, string> | null> {

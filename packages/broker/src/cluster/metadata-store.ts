@@ -1,6 +1,7 @@
 /**
  * Cluster metadata: brokers, topics with their ids, partitions (replicas, leader, leader
- * epoch, ISR) and topic config overrides. Two implementations are planned (DESIGN.md):
+ * epoch, ISR), topic config overrides and dynamic broker configs. Two implementations are
+ * planned (DESIGN.md):
  * `local` for a single node, stored in the data directory, and `etcd` for a cluster. The
  * broker talks only to this interface, so a single node is a cluster of one.
  */
@@ -38,6 +39,13 @@ export interface NewTopic {
   internal?: boolean;
 }
 
+/**
+ * Whose dynamic broker configs: one broker's, by node id (AlterConfigs on resource name
+ * "<id>"), or the cluster-wide default of every broker (resource name "", Kafka's
+ * `/config/brokers/<default>` in ZooKeeper).
+ */
+export type BrokerConfigScope = number | 'default';
+
 export interface MetadataStore {
   readonly clusterId: string;
   brokers(): BrokerInfo[];
@@ -50,6 +58,15 @@ export interface MetadataStore {
   createPartitions(name: string, total: number): Promise<TopicMetadata>;
   /** Replaces a topic's config overrides. */
   setTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
+  /**
+   * Dynamic broker configs as text (Kafka's keys, values as given), read at startup before
+   * anything reads config; empty when none were set. Values are kept as the release that
+   * set them wrote them: the reader validates them, not the store. Password-type values
+   * never get here (BrokerConfig refuses them, see broker-config.ts).
+   */
+  dynamicBrokerConfigs(scope: BrokerConfigScope): Record<string, string>;
+  /** Replaces the dynamic broker configs of one scope; durable when the promise resolves. An empty set removes the scope. */
+  setDynamicBrokerConfigs(scope: BrokerConfigScope, configs: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -10,6 +10,13 @@
  * Each layer is resolved afresh on every change and the whole result is checked again, so a
  * dynamic change can never produce a combination a static file would have been refused for.
  *
+ * Dynamic values survive restarts as Kafka's do: the broker hands every accepted change to the
+ * metadata store (`persistDynamicTo`) and puts the stored values back at startup
+ * (`restoreDynamic`) before anything reads config. A stored value that no longer validates is
+ * skipped with a warning naming it, never a reason not to start. Password-type keys are never
+ * dynamic here: Kafka keeps dynamic passwords encrypted with password.encoder.secret, which
+ * Samsa does not implement, and the store would hold them in clear.
+ *
  * Environment variables: `SAMSA_` + the key upper-cased with dots as underscores
  * (`log.dirs` → `SAMSA_LOG_DIRS`), like Kafka's Docker images do with `KAFKA_`. No key contains
  * `_` or `-`, so the mapping needs no escapes. A `SAMSA_` variable that names no key is an
@@ -106,6 +113,12 @@ export interface DynamicConfigLayers {
   readonly perBroker: Readonly<Record<string, string>>;
   readonly clusterDefault: Readonly<Record<string, string>>;
 }
+
+/**
+ * Keeps one level's dynamic values, all of them, replacing what it kept before (the metadata
+ * store). The promise settles once they are durable; the sink reports its own failures.
+ */
+export type DynamicConfigSink = (level: DynamicLevel, configs: Readonly<Record<string, string>>) => Promise<void>;
 
 export type ConfigChangeListener = (changes: readonly ConfigChange[]) => void;
 
@@ -564,16 +577,18 @@ export class BrokerConfig {
     return this.#commit(options, next);
   }
 
-  /** The dynamic values as text, for the metadata store. Passwords are in clear: the store must protect them. */
+  /** The dynamic values as text, for the metadata store. Never holds a password (they cannot be set dynamically). */
   dynamicLayers(): DynamicConfigLayers {
-    const text = (layer: Layer): Record<string, string> => Object.fromEntries([...layer].map(([name, setting]) => [name, setting.text]));
-    return { perBroker: text(this.#perBroker), clusterDefault: text(this.#clusterDefault) };
+    return { perBroker: layerText(this.#perBroker), clusterDefault: layerText(this.#clusterDefault) };
   }
 
   /**
-   * Puts back dynamic values kept by the metadata store. Like Kafka, a stored value that no
-   * longer validates (an older or newer Samsa wrote it) is skipped with a warning rather than
-   * keeping the broker from starting; the warnings are returned.
+   * Puts back dynamic values kept by the metadata store, at startup, before anything reads
+   * config. Like Kafka, a stored value that no longer validates (an older or newer Samsa wrote
+   * it, or a key became read-only) is skipped with a warning naming it rather than keeping the
+   * broker from starting; the warnings are returned. Values that are fine alone but break a
+   * cross-field rule together are dropped one key at a time, the keys the problems name first.
+   * The store is not rewritten: a release that accepts the value again gets it back.
    */
   restoreDynamic(layers: Partial<DynamicConfigLayers>): readonly string[] {
     const warnings: string[] = [];
@@ -582,20 +597,37 @@ export class BrokerConfig {
       for (const [rawName, text] of Object.entries(entries)) {
         const name = alterableName(rawName, level);
         const setting = typeof name === 'string' ? dynamicSetting(name, text, level) : name;
-        if ('refusal' in setting) warnings.push(`stored dynamic config ignored: ${setting.refusal.errorMessage}`);
+        if ('refusal' in setting) warnings.push(`stored ${levelWords[level]} ignored: ${setting.refusal.errorMessage}`);
         else if (typeof name === 'string') out.set(name, setting);
       }
       return out;
     };
     const perBroker = decodeLayer(layers.perBroker ?? {}, 'broker');
     const clusterDefault = decodeLayer(layers.clusterDefault ?? {}, 'cluster');
-    const resolution = resolveLayers({ static: this.#static, clusterDefault, perBroker });
-    if (resolution.problems.length > 0) {
-      warnings.push(`stored dynamic configs ignored, they do not fit together: ${resolution.problems.map(formatProblem).join('; ')}`);
-      return warnings;
+    for (;;) {
+      const resolution = resolveLayers({ static: this.#static, clusterDefault, perBroker });
+      if (resolution.problems.length === 0) {
+        this.#apply(clusterDefault, perBroker, resolution);
+        return warnings;
+      }
+      const [level, layer, name] = pickDynamicToDrop(resolution.problems, perBroker, clusterDefault);
+      const setting = layer.get(name);
+      layer.delete(name);
+      warnings.push(`stored ${levelWords[level]} ignored: ${name} = ${JSON.stringify(setting?.text)} does not fit the rest of the config: ${resolution.problems.map(formatProblem).join('; ')}`);
     }
-    this.#apply(clusterDefault, perBroker, resolution);
-    return warnings;
+  }
+
+  /**
+   * From now on every accepted change (not validateOnly, not restoreDynamic) hands the whole
+   * changed level to `sink`, synchronously and in the order the changes were made.
+   */
+  persistDynamicTo(sink: DynamicConfigSink): void {
+    this.#sink = sink;
+  }
+
+  /** Settles once every change handed to the sink so far is durable; rejects if one of those writes failed. */
+  async persisted(): Promise<void> {
+    await Promise.all(this.#pendingWrites);
   }
 
   /** Called after each change that alters a value in force; returns a function that unsubscribes. */
@@ -605,6 +637,8 @@ export class BrokerConfig {
   }
 
   #getter: BrokerConfigGetter = (name) => this.get(name);
+  #sink: DynamicConfigSink | null = null;
+  readonly #pendingWrites = new Set<Promise<void>>();
 
   #commit(options: AlterOptions, next: ReadonlyMap<BrokerConfigName, ConfigSetting>): AlterResult {
     const clusterDefault = options.level === 'cluster' ? next : this.#clusterDefault;
@@ -612,7 +646,22 @@ export class BrokerConfig {
     const resolution = resolveLayers({ static: this.#static, clusterDefault, perBroker });
     if (resolution.problems.length > 0) return refused(invalidRequest(resolution.problems.map(formatProblem).join('; ')));
     if (options.validateOnly === true) return { errorCode: 0, errorMessage: null, changes: [] };
-    return { errorCode: 0, errorMessage: null, changes: this.#apply(clusterDefault, perBroker, resolution) };
+    const changes = this.#apply(clusterDefault, perBroker, resolution);
+    this.#persist(options.level, next);
+    return { errorCode: 0, errorMessage: null, changes };
+  }
+
+  #persist(level: DynamicLevel, layer: Layer): void {
+    if (this.#sink === null) return;
+    let write: Promise<void>;
+    try {
+      write = this.#sink(level, layerText(layer));
+    } catch (err) {
+      write = Promise.reject(err as Error);
+    }
+    this.#pendingWrites.add(write);
+    // The sink reports failures; persisted() hands them to whoever waits. Nothing is left unhandled.
+    write.then(() => this.#pendingWrites.delete(write), () => this.#pendingWrites.delete(write));
   }
 
   #apply(clusterDefault: Layer, perBroker: Layer, resolution: Resolution): ConfigChange[] {
@@ -643,6 +692,42 @@ export class BrokerConfig {
   }
 }
 
+const levelWords: Readonly<Record<DynamicLevel, string>> = {
+  broker: 'dynamic per-broker config',
+  cluster: 'dynamic cluster-wide default',
+};
+
+function layerText(layer: Layer): Record<string, string> {
+  return Object.fromEntries([...layer].map(([name, setting]) => [name, setting.text]));
+}
+
+/**
+ * Which stored dynamic value restoreDynamic drops next when the layers do not fit together.
+ * The static layer alone resolved (the constructor checked it), so a dynamic value is at fault:
+ * one a problem is about, else one a problem's text mentions (a rule comparing two keys names
+ * the other one there), per-broker before default; else the first one left.
+ */
+function pickDynamicToDrop(
+  problems: readonly ConfigProblem[],
+  perBroker: Map<BrokerConfigName, ConfigSetting>,
+  clusterDefault: Map<BrokerConfigName, ConfigSetting>,
+): readonly [DynamicLevel, Map<BrokerConfigName, ConfigSetting>, BrokerConfigName] {
+  const levels = [['broker', perBroker], ['cluster', clusterDefault]] as const;
+  for (const [level, layer] of levels) {
+    for (const problem of problems) if (problem.key !== null && isBrokerConfigName(problem.key) && layer.has(problem.key)) return [level, layer, problem.key];
+  }
+  const text = problems.map((problem) => `${problem.reason} ${problem.allowed ?? ''}`).join(' ');
+  const mentions = (name: string): boolean => new RegExp(`(?<![a-z0-9.])${name.replaceAll('.', '\\.')}(?![a-z0-9]|\\.[a-z0-9])`).test(text);
+  for (const [level, layer] of levels) {
+    for (const name of layer.keys()) if (mentions(name)) return [level, layer, name];
+  }
+  const [first] = perBroker.keys();
+  if (first !== undefined) return ['broker', perBroker, first];
+  const [fallback] = clusterDefault.keys();
+  if (fallback === undefined) throw new Error('restoreDynamic: the static config alone does not resolve');
+  return ['cluster', clusterDefault, fallback];
+}
+
 function refused(refusal: AlterRefusal): AlterResult {
   return { ...refusal, changes: [] };
 }
@@ -653,14 +738,28 @@ function alterableName(name: string, level: DynamicLevel): BrokerConfigName | { 
     const guess = didYouMean(name, brokerConfigEntries.map(([known]) => known));
     return { refusal: invalidRequest(`${name} is not a broker config Samsa knows${guess === undefined ? '' : `; did you mean ${guess}?`}`) };
   }
-  const mode = brokerConfigKey(name).updateMode;
-  if (mode === 'read-only') {
-    return { refusal: invalidRequest(`${name} cannot be changed while the broker runs (read-only); set it in the config file and restart`) };
+  const refusal = dynamicUpdateRefusal(name, brokerConfigKey(name), level);
+  return refusal === null ? name : { refusal };
+}
+
+/**
+ * Why `key` cannot be set dynamically at `level`, or null when it can. Password-type keys are
+ * refused whatever their update mode: a dynamic value must be kept in the metadata store, and
+ * Kafka keeps those only encrypted with password.encoder.secret (its ZooKeeper mode refuses
+ * them without one), which Samsa does not implement. Exported for tests.
+ */
+export function dynamicUpdateRefusal(name: string, key: ConfigKey<unknown>, level: DynamicLevel): AlterRefusal | null {
+  if (key.updateMode === 'read-only') {
+    return invalidRequest(`${name} cannot be changed while the broker runs (read-only); set it in the config file and restart`);
   }
-  if (mode === 'per-broker' && level === 'cluster') {
-    return { refusal: invalidRequest(`${name} can only be changed for one broker (name the broker id), not as the cluster-wide default`) };
+  if (key.type === 'password') {
+    return invalidRequest(`${name} is a password, and Samsa does not keep dynamic passwords: they would be stored in clear `
+      + '(Kafka encrypts them with password.encoder.secret, which Samsa does not support); set it in the config file and restart');
   }
-  return name;
+  if (key.updateMode === 'per-broker' && level === 'cluster') {
+    return invalidRequest(`${name} can only be changed for one broker (name the broker id), not as the cluster-wide default`);
+  }
+  return null;
 }
 
 function dynamicSetting(name: BrokerConfigName, text: string, level: DynamicLevel): ConfigSetting | { readonly refusal: AlterRefusal } {

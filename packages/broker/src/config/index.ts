@@ -17,6 +17,13 @@
  *   during resolution; only resolved values carry the right securityProtocol.
  * - Loading reads no environment unless given one (the CLI passes process.env).
  * - Every change re-resolves all layers and re-runs the cross-field checks before it is applied.
+ * - Dynamic values outlive the process only through the broker: it restores them from the
+ *   metadata store before anything reads config and hands every accepted change to the store
+ *   (`restoreDynamic`, `persistDynamicTo`). A BrokerConfig on its own keeps them in memory.
+ *   The store is written after the change is in force and the answer does not wait for it
+ *   (`persisted()` does); a kill -9 in that window loses the change.
+ * - Password-type keys are never dynamic, whatever the table says, since the store would keep
+ *   them in clear (Kafka encrypts them with password.encoder.secret; Samsa has no such key).
  */
 
 export {
@@ -33,6 +40,7 @@ export {
   type ConfigChangeListener,
   type ConfigSetting,
   type DynamicConfigLayers,
+  type DynamicConfigSink,
   type DynamicLevel,
   envVarFor,
   envVarPrefix,
