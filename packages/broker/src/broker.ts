@@ -11,7 +11,7 @@ import type { BrokerInfo } from './cluster/metadata-store.ts';
 import { ReplicaManager } from './cluster/replica-manager.ts';
 import { TopicManager } from './cluster/topic-manager.ts';
 import { CoordinatorPartitionLog } from './cluster/coordinator-partition-log.ts';
-import { groupCoordinatorConfigFrom, topicPolicyFrom, logDefaultsFrom } from './config-bridge.ts';
+import { groupCoordinatorConfigFrom, logConfigFor, logDefaultsFrom, topicPolicyFrom } from './config-bridge.ts';
 import { GROUP_METADATA_TOPIC, GroupCoordinator } from './coordinator/group/group-coordinator.ts';
 import type { BrokerConfig } from './config/index.ts';
 import { createHandlers } from './handlers/index.ts';
@@ -72,6 +72,8 @@ export class Broker {
     const logs = await LogManager.start({
       logDirs,
       defaultConfig: logDefaultsFrom(config),
+      // Each log opens with its topic's overrides: becomeLeader does not touch a log that is already open.
+      configFor: (topic) => logConfigFor(config, metadata.topic(topic)?.configs ?? {}),
       logger: log.child({ component: 'storage' }),
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms'),
       producerIdExpirationMs: () => config.get('producer.id.expiration.ms'),
