@@ -37,6 +37,14 @@ export function renderConfigReference(): string {
     'can also be changed at run time with AlterConfigs / IncrementalAlterConfigs on the broker',
     '(per-broker: for one broker only; cluster-wide: for one broker or as the default of all).',
     '',
+    'Values set at run time are kept in the cluster metadata (on a single node: `samsa-metadata.json`',
+    'in the first log directory) and applied again at startup, above the file, the environment and',
+    'the overrides. Kafka\'s order holds: per-broker dynamic, then the cluster-wide dynamic default,',
+    'then the static sources, then the default. A stored value a later release refuses is logged as',
+    'a warning naming the key and skipped; it does not stop the broker. Password keys cannot be',
+    'changed at run time: Kafka keeps dynamic passwords encrypted with `password.encoder.secret`,',
+    'which Samsa does not support, and Samsa will not keep them in clear.',
+    '',
   ];
   for (const [name, key] of brokerConfigEntries) {
     out.push(`### ${name}`, '', key.doc, '');

@@ -14,6 +14,7 @@ import { LocalMetadataStore } from '../../src/cluster/local-metadata-store.ts';
 import { AlterConfigOpType } from '../../src/config/alter-config-op.ts';
 import { type BrokerConfig, type DynamicLevel, dynamicUpdateRefusal, loadBrokerConfig } from '../../src/config/broker-config.ts';
 import { ConfigSource, password } from '../../src/config/config-key.ts';
+import { renderConfigReference } from '../../src/config/config-reference.ts';
 import { brokerConfigs } from '../../src/config/config-table.ts';
 
 const { SET, DELETE } = AlterConfigOpType;
@@ -263,6 +264,12 @@ describe('password-type keys are never dynamic (nothing to encrypt them with)', 
       assert.match(refusal?.errorMessage ?? '', /some\.future\.password is a password.*stored in clear.*password\.encoder\.secret.*config file/);
     }
     assert.equal(dynamicUpdateRefusal('message.max.bytes', brokerConfigs['message.max.bytes'], 'cluster'), null);
+  });
+
+  it('the configuration reference says so, and says where dynamic values are kept', () => {
+    const reference = renderConfigReference();
+    assert.match(reference, /Password keys cannot be\s+changed at run time: Kafka keeps dynamic passwords encrypted with `password\.encoder\.secret`/);
+    assert.match(reference, /`samsa-metadata\.json`/);
   });
 
   it('a password found in a store is ignored with a warning that does not print it', () => {
