@@ -40,17 +40,27 @@ export async function startBrokerProcess(options: StartOptions = {}): Promise<Br
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  // stdout and stderr are separate pipes, read in no fixed order: the startup log lines written
+  // before "listening" may still be on their way. Wait for the last of them too (when logged at
+  // this level), so stderr() holds every startup line once this resolves.
+  const startupLogged = /^(warn|error|fatal|silent)$/.test(process.env['SAMSA_LOG_LEVEL'] ?? 'info')
+    ? () => true
+    : () => stderr.includes('"msg":"Samsa broker started"');
   const port = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error(`broker did not start within ${options.timeoutMs ?? 15000} ms:\n${stderr}`)),
       options.timeoutMs ?? 15000);
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
+    const check = (): void => {
       const m = /listening on PLAINTEXT:\/\/[^:]+:(\d+)/.exec(stdout);
-      if (m) {
+      if (m && startupLogged()) {
         clearTimeout(timer);
         resolvePort(Number(m[1]));
       }
+    };
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      check();
     });
+    child.stderr!.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`broker exited with ${code} before listening:\n${stderr}`));
