@@ -4,7 +4,7 @@
  * without changing anything. IncrementalAlterConfigs is the API to prefer.
  */
 import { AlterConfigsRequest, AlterConfigsResponse, ApiKey, ErrorCode } from '@samsa/protocol';
-import { resolveResource } from './config-resources.ts';
+import { awaitPersisted, resolveResource } from './config-resources.ts';
 import { defineHandler } from './handler.ts';
 import type { BrokerServices } from './services.ts';
 
@@ -23,7 +23,8 @@ export function alterConfigsHandler(s: BrokerServices) {
         if (r.kind === 'error') {
           responses.push({ ...base, errorCode: r.errorCode, errorMessage: r.errorMessage });
         } else if (r.kind === 'broker') {
-          const result = s.config.alter(res.configs.map((c) => ({ name: c.name, value: c.value })), { level: r.level, validateOnly: req.validateOnly });
+          const result = await awaitPersisted(s,
+            s.config.alter(res.configs.map((c) => ({ name: c.name, value: c.value })), { level: r.level, validateOnly: req.validateOnly }));
           responses.push({ ...base, errorCode: result.errorCode, errorMessage: result.errorMessage });
         } else {
           const configs: Record<string, string> = {};

@@ -4,7 +4,7 @@
  */
 import { ApiKey, ErrorCode, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '@samsa/protocol';
 import { incrementalAlterTopicConfig } from '../config/index.ts';
-import { resolveResource } from './config-resources.ts';
+import { awaitPersisted, resolveResource } from './config-resources.ts';
 import { defineHandler } from './handler.ts';
 import type { BrokerServices } from './services.ts';
 
@@ -24,7 +24,7 @@ export function incrementalAlterConfigsHandler(s: BrokerServices) {
         if (r.kind === 'error') {
           responses.push({ ...base, errorCode: r.errorCode, errorMessage: r.errorMessage });
         } else if (r.kind === 'broker') {
-          const result = s.config.incrementalAlter(ops, { level: r.level, validateOnly: req.validateOnly });
+          const result = await awaitPersisted(s, s.config.incrementalAlter(ops, { level: r.level, validateOnly: req.validateOnly }));
           responses.push({ ...base, errorCode: result.errorCode, errorMessage: result.errorMessage });
         } else {
           const current = s.metadata.topic(r.name)?.configs ?? {};

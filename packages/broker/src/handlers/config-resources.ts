@@ -37,3 +37,19 @@ export function describeResource(s: BrokerServices, r: { kind: 'topic'; name: st
   const v = validateTopicConfig(stored, s.config);
   return effectiveTopicConfig(s.config, v.ok ? v.overrides : {}).describe(names);
 }
+
+/**
+ * Waits until an accepted broker-config change is stored, so that a success answer means
+ * the change survives a restart (also kill -9); a failed write is reported, although the
+ * change already took effect in this process.
+ */
+export async function awaitPersisted(s: BrokerServices, result: { errorCode: number; errorMessage: string | null }):
+Promise<{ errorCode: number; errorMessage: string | null }> {
+  if (result.errorCode !== ErrorCode.NONE) return result;
+  try {
+    await s.config.persisted();
+    return result;
+  } catch (err) {
+    return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: `The change took effect but could not be stored: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
