@@ -141,7 +141,7 @@ export class ClassicGroupManager {
 
   replayGroupMetadata(groupId: string, value: ReturnType<ClassicGroup['toRecord']> | null): void {
     if (value === null) {
-      this.#removeGroup(groupId);
+      this.removeGroup(groupId);
       return;
     }
     this.#groups.set(groupId, ClassicGroup.fromRecord(groupId, value, this.#ctx.now()));
@@ -155,10 +155,6 @@ export class ClassicGroupManager {
   }
 
   removeGroup(groupId: string): void {
-    this.#removeGroup(groupId);
-  }
-
-  #removeGroup(groupId: string): void {
     const group = this.#groups.get(groupId);
     if (group === undefined) return;
     for (const memberId of group.members.keys()) this.#ctx.timer.cancel(heartbeatKey(groupId, memberId));
@@ -616,7 +612,7 @@ export class ClassicGroupManager {
   /** A group created by a join that never got a member is forgotten again. */
   #maybeDropEmptyNewGroup(group: ClassicGroup): void {
     if (group.is(ClassicGroupState.Empty) && group.size === 0 && group.pendingMembers.size === 0 && group.generationId === 0 && group.protocolType === null) {
-      this.#removeGroup(group.groupId);
+      this.removeGroup(group.groupId);
     }
   }
 

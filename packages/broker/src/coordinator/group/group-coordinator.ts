@@ -11,7 +11,7 @@ import { ErrorCode } from '@samsa/protocol';
 import type { Logger } from '../../logger.ts';
 import type { Clock } from '../../storage/clock.ts';
 import {
-  CoordinatorAppendError, CoordinatorNotAvailableError, CoordinatorRuntime, type CoordinatorLog,
+  CoordinatorAppendError, CoordinatorNotAvailableError, CoordinatorRuntime, type CoordinatorLog, type CoordinatorResult,
 } from '../coordinator-runtime.ts';
 import type { JoinResult, SyncResult } from './classic-group.ts';
 import type {
@@ -140,92 +140,75 @@ export class GroupCoordinator {
     return this.#runtime.isActive(this.partitionFor(groupId)) ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
   }
 
-  async joinGroup(p: JoinGroupParams): Promise<JoinResult> {
+  /** Runs a write operation on the group's shard; a failure is answered by `failed`. */
+  async #write<T>(groupId: string, op: (s: GroupCoordinatorShard) => CoordinatorResult<T>, failed: (errorCode: number, err: unknown) => Awaited<T>):
+  Promise<Awaited<T>> {
     try {
-      return await this.#runtime.write(this.partitionFor(p.groupId), (s) => s.joinGroup(p));
+      return await this.#runtime.write(this.partitionFor(groupId), op);
     } catch (err) {
-      return { errorCode: coordinatorErrorCode(err), generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId: p.memberId, members: [] };
+      return failed(coordinatorErrorCode(err), err);
     }
   }
 
-  async syncGroup(p: SyncGroupParams): Promise<SyncResult> {
+  /** Runs a read-only operation on the group's shard; a failure is answered by `failed`. */
+  #read<T>(groupId: string, op: (s: GroupCoordinatorShard) => T, failed: (errorCode: number) => T): T {
     try {
-      return await this.#runtime.write(this.partitionFor(p.groupId), (s) => s.syncGroup(p));
+      return this.#runtime.read(this.partitionFor(groupId), op);
     } catch (err) {
-      return { errorCode: coordinatorErrorCode(err), protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
+      return failed(coordinatorErrorCode(err));
     }
   }
 
-  async heartbeat(p: HeartbeatParams): Promise<number> {
-    try {
-      return await this.#runtime.write(this.partitionFor(p.groupId), (s) => s.heartbeat(p));
-    } catch (err) {
-      return coordinatorErrorCode(err);
-    }
+  joinGroup(p: JoinGroupParams): Promise<JoinResult> {
+    return this.#write(p.groupId, (s) => s.joinGroup(p), (errorCode) =>
+      ({ errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId: p.memberId, members: [] }));
   }
 
-  async leaveGroup(p: LeaveGroupParams): Promise<LeaveGroupResult> {
-    try {
-      return await this.#runtime.write(this.partitionFor(p.groupId), (s) => s.leaveGroup(p));
-    } catch (err) {
-      const errorCode = coordinatorErrorCode(err);
-      return { errorCode, members: p.members.map((m) => ({ ...m, errorCode })) };
-    }
+  syncGroup(p: SyncGroupParams): Promise<SyncResult> {
+    return this.#write(p.groupId, (s) => s.syncGroup(p), (errorCode) =>
+      ({ errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) }));
   }
 
-  async commitOffsets(p: OffsetCommitParams): Promise<PartitionErrors[]> {
-    try {
-      return await this.#runtime.write(this.partitionFor(p.groupId), (s) => s.commitOffsets(p));
-    } catch (err) {
+  heartbeat(p: HeartbeatParams): Promise<number> {
+    return this.#write(p.groupId, (s) => s.heartbeat(p), (errorCode) => errorCode);
+  }
+
+  leaveGroup(p: LeaveGroupParams): Promise<LeaveGroupResult> {
+    return this.#write(p.groupId, (s) => s.leaveGroup(p), (errorCode) => ({ errorCode, members: p.members.map((m) => ({ ...m, errorCode })) }));
+  }
+
+  commitOffsets(p: OffsetCommitParams): Promise<PartitionErrors[]> {
+    return this.#write(p.groupId, (s) => s.commitOffsets(p), (mapped, err) => {
       // A commit too large for the log is the client's problem, not the coordinator's.
-      const errorCode = err instanceof CoordinatorAppendError && (err.errorCode === ErrorCode.MESSAGE_TOO_LARGE || err.errorCode === ErrorCode.RECORD_LIST_TOO_LARGE)
-        ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : coordinatorErrorCode(err);
+      const tooLarge = err instanceof CoordinatorAppendError && (err.errorCode === ErrorCode.MESSAGE_TOO_LARGE || err.errorCode === ErrorCode.RECORD_LIST_TOO_LARGE);
+      const errorCode = tooLarge ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : mapped;
       return p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((q) => ({ partitionIndex: q.partitionIndex, errorCode })) }));
-    }
+    });
   }
 
   /** `member`: the member id and epoch OffsetFetch v9+ carries (KIP-848 groups check them). */
   fetchOffsets(groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null,
     member?: { memberId: string | null; memberEpoch: number }): FetchedOffsets {
-    try {
-      return this.#runtime.read(this.partitionFor(groupId), (s) => s.fetchOffsets(groupId, topics, member));
-    } catch (err) {
-      return { errorCode: coordinatorErrorCode(err), topics: [] };
-    }
+    return this.#read(groupId, (s) => s.fetchOffsets(groupId, topics, member), (errorCode) => ({ errorCode, topics: [] }));
   }
 
-  async deleteOffsets(groupId: string, topics: Array<{ name: string; partitions: number[] }>): Promise<OffsetDeleteResult> {
-    try {
-      return await this.#runtime.write(this.partitionFor(groupId), (s) => s.deleteOffsets(groupId, topics));
-    } catch (err) {
-      return { errorCode: coordinatorErrorCode(err), topics: [] };
-    }
+  deleteOffsets(groupId: string, topics: Array<{ name: string; partitions: number[] }>): Promise<OffsetDeleteResult> {
+    return this.#write(groupId, (s) => s.deleteOffsets(groupId, topics), (errorCode) => ({ errorCode, topics: [] }));
   }
 
-  async consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
-    try {
-      return await this.#runtime.write(this.partitionFor(p.groupId), (s) => s.consumerGroupHeartbeat(p));
-    } catch (err) {
-      return heartbeatError(coordinatorErrorCode(err));
-    }
+  consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
+    return this.#write(p.groupId, (s) => s.consumerGroupHeartbeat(p), (errorCode) => heartbeatError(errorCode));
   }
 
   consumerGroupDescribe(groupId: string): DescribedConsumerGroup {
-    try {
-      return this.#runtime.read(this.partitionFor(groupId), (s) => s.consumerGroupDescribe(groupId));
-    } catch (err) {
-      return {
-        groupId, errorCode: coordinatorErrorCode(err), errorMessage: null, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [],
-      };
-    }
+    return this.#read(groupId, (s) => s.consumerGroupDescribe(groupId), (errorCode) => ({
+      groupId, errorCode, errorMessage: null, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [],
+    }));
   }
 
   describeGroup(groupId: string): DescribedGroup {
-    try {
-      return this.#runtime.read(this.partitionFor(groupId), (s) => s.describeGroup(groupId));
-    } catch (err) {
-      return { groupId, errorCode: coordinatorErrorCode(err), groupState: '', protocolType: '', protocolData: '', members: [] };
-    }
+    return this.#read(groupId, (s) => s.describeGroup(groupId), (errorCode) =>
+      ({ groupId, errorCode, groupState: '', protocolType: '', protocolData: '', members: [] }));
   }
 
   /** Every group of every loaded partition; errorCode is COORDINATOR_LOAD_IN_PROGRESS while any loads. */
