@@ -35,26 +35,62 @@ export interface CoordinatorResult<T> {
   replayRecords?: boolean;
   /** Runs, still in the shard's turn, after the records were written or failed to be. */
   onAppended?: (error: Error | null) => void;
+  /**
+   * Writes the records inside this producer's transaction (a transactional batch with its
+   * id and epoch, as Kafka's TxnOffsetCommit does): they count only once a COMMIT marker
+   * for the producer reaches the partition (`completeTransaction`).
+   */
+  transaction?: { producerId: number; producerEpoch: number };
+}
+
+/** A COMMIT or ABORT marker a transaction coordinator writes to a partition of the transaction. */
+export interface TransactionMarker {
+  producerId: number;
+  producerEpoch: number;
+  /** The writing transaction coordinator's epoch (its partition's leader epoch); older ones are fenced. */
+  coordinatorEpoch: number;
+  committed: boolean;
 }
 
 export interface LoadedRecord {
   offset: number;
-  producerId: bigint;
+  /** -1 when the batch had no producer id. */
+  producerId: number;
   producerEpoch: number;
+  /** Written inside a transaction (a transactional batch): pending until its marker. */
+  transactional: boolean;
   record: CoordinatorRecord;
+}
+
+/** A transaction marker found while loading. */
+export interface LoadedMarker {
+  offset: number;
+  marker: TransactionMarker;
 }
 
 /** Where the runtime writes and from where it loads. */
 export interface CoordinatorLog {
-  /** Appends the records as one batch; resolves once they are in the log (acks=all). */
-  append(partition: number, records: readonly CoordinatorRecord[], timestampMs: number): Promise<void>;
-  /** Every data record of the partition from its log start offset, in offset order. */
-  read(partition: number): AsyncIterable<LoadedRecord>;
+  /**
+   * Appends the records as one batch (a transactional one of `transaction`'s producer when
+   * given); resolves once they are in the log (acks=all).
+   */
+  append(partition: number, records: readonly CoordinatorRecord[], timestampMs: number,
+    transaction?: { producerId: number; producerEpoch: number }): Promise<void>;
+  /** Appends a transaction marker (a control batch); resolves once it is in the log. */
+  appendEndTransactionMarker(partition: number, marker: TransactionMarker, timestampMs: number): Promise<void>;
+  /** Every data record and transaction marker of the partition from its log start offset, in offset order. */
+  read(partition: number): AsyncIterable<LoadedRecord | LoadedMarker>;
 }
 
 /** What a shard is to the runtime. */
 export interface CoordinatorShard {
   replay(record: LoadedRecord): void;
+  /**
+   * A transaction marker reached the partition: the producer's pending transactional
+   * records become part of the state (committed) or are dropped (aborted). Shards that
+   * never write transactionally need not implement it.
+   */
+  replayEndTransaction?(producerId: number, producerEpoch: number, committed: boolean): void;
   /** Called once the partition is loaded: schedule the timers the loaded state needs. */
   onLoaded(): void;
   /** Called when the shard stops serving: cancel what it scheduled. */
@@ -168,7 +204,10 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
     const loaded: ShardContext<S> = { partition, state: 'loading', shard: this.#options.createShard(partition, timer), timer, tail };
     this.#shards.set(partition, loaded);
     try {
-      for await (const record of this.#options.log.read(partition)) loaded.shard.replay(record);
+      for await (const entry of this.#options.log.read(partition)) {
+        if ('marker' in entry) loaded.shard.replayEndTransaction?.(entry.marker.producerId, entry.marker.producerEpoch, entry.marker.committed);
+        else loaded.shard.replay(entry);
+      }
       loaded.state = 'active';
       loaded.shard.onLoaded();
     } catch (err) {
@@ -208,14 +247,48 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
 
   /** Runs a write operation in the shard's turn; see the file header. */
   write<T>(partition: number, op: (shard: S) => CoordinatorResult<T>): Promise<Awaited<T>> {
+    try {
+      return this.#enqueue(this.#writableShard(partition), op) as Promise<Awaited<T>>;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The shard writes may queue for (an active one, or one still loading). */
+  #writableShard(partition: number): ShardContext<S> {
     const ctx = this.#shards.get(partition);
     if (ctx === undefined || ctx.state === 'closed') {
-      return Promise.reject(new CoordinatorNotAvailableError('not_coordinator', `this broker does not coordinate partition ${partition}`));
+      throw new CoordinatorNotAvailableError('not_coordinator', `this broker does not coordinate partition ${partition}`);
     }
-    if (ctx.state === 'failed') {
-      return Promise.reject(new CoordinatorNotAvailableError('not_available', `partition ${partition} failed to load`));
-    }
-    return this.#enqueue(ctx, op) as Promise<Awaited<T>>;
+    if (ctx.state === 'failed') throw new CoordinatorNotAvailableError('not_available', `partition ${partition} failed to load`);
+    return ctx;
+  }
+
+  /** Runs `run` in the shard's turn once the operations queued before it are done. */
+  #inTurn<T>(ctx: ShardContext<S>, run: () => Promise<T>): Promise<T> {
+    const guarded = async (): Promise<T> => {
+      if (ctx.state !== 'active') {
+        throw new CoordinatorNotAvailableError(ctx.state === 'closed' ? 'not_coordinator' : 'not_available',
+          `partition ${ctx.partition} is ${ctx.state}`);
+      }
+      return run();
+    };
+    const turn = ctx.tail.then(guarded);
+    ctx.tail = turn.then(() => undefined, () => undefined);
+    return turn;
+  }
+
+  /**
+   * Writes a transaction marker to the partition in the shard's turn, then lets the shard
+   * apply it (Kafka's CoordinatorRuntime.scheduleTransactionCompletion): the producer's
+   * pending transactional records are committed or dropped.
+   */
+  async completeTransaction(partition: number, marker: TransactionMarker): Promise<void> {
+    const ctx = this.#writableShard(partition);
+    await this.#inTurn(ctx, async () => {
+      await this.#options.log.appendEndTransactionMarker(ctx.partition, marker, this.#options.clock.now());
+      if (ctx.state === 'active') ctx.shard.replayEndTransaction?.(marker.producerId, marker.producerEpoch, marker.committed);
+    });
   }
 
   #activeShard(partition: number): ShardContext<S> {
@@ -230,28 +303,25 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
 
   #enqueue<T>(ctx: ShardContext<S>, op: (shard: S) => CoordinatorResult<T>): Promise<unknown> {
     const run = async (): Promise<{ response: T }> => {
-      if (ctx.state !== 'active') {
-        throw new CoordinatorNotAvailableError(ctx.state === 'closed' ? 'not_coordinator' : 'not_available',
-          `partition ${ctx.partition} is ${ctx.state}`);
-      }
       const result = op(ctx.shard);
       if (result.records.length > 0) {
         try {
-          await this.#options.log.append(ctx.partition, result.records, this.#options.clock.now());
+          await this.#options.log.append(ctx.partition, result.records, this.#options.clock.now(), result.transaction);
         } catch (err) {
           result.onAppended?.(err instanceof Error ? err : new Error(String(err)));
           throw err;
         }
         if (result.replayRecords !== false && ctx.state === 'active') {
-          for (const record of result.records) ctx.shard.replay({ offset: -1, producerId: -1n, producerEpoch: -1, record });
+          const producerId = result.transaction?.producerId ?? -1;
+          const producerEpoch = result.transaction?.producerEpoch ?? -1;
+          const transactional = result.transaction !== undefined;
+          for (const record of result.records) ctx.shard.replay({ offset: -1, producerId, producerEpoch, transactional, record });
         }
       }
       result.onAppended?.(null);
       // Wrapped so a deferred response (a promise) is not awaited inside the shard's turn.
       return { response: result.response };
     };
-    const turn = ctx.tail.then(run);
-    ctx.tail = turn.then(() => undefined, () => undefined);
-    return turn.then((r) => r.response);
+    return this.#inTurn(ctx, run).then((r) => r.response);
   }
 }

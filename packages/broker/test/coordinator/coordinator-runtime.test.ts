@@ -37,9 +37,12 @@ class GatedLog implements CoordinatorLog {
     await this.gate;
     this.stored.set(partition, [...(this.stored.get(partition) ?? []), ...records]);
   }
+  appendEndTransactionMarker(): Promise<void> {
+    return Promise.reject(new Error('no transactions here'));
+  }
   async *read(partition: number): AsyncIterable<LoadedRecord> {
     await this.gate;
-    for (const [offset, record] of (this.stored.get(partition) ?? []).entries()) yield { offset, producerId: -1n, producerEpoch: -1, record };
+    for (const [offset, record] of (this.stored.get(partition) ?? []).entries()) yield { offset, producerId: -1, producerEpoch: -1, transactional: false, record };
   }
 }
 

@@ -5,7 +5,9 @@
  * Topics (for KIP-848 assignments) are a plain map the test changes at will.
  */
 import { ConsumerProtocolSubscription, Writer, type Uuid } from '@samsa/protocol';
-import type { CoordinatorLog, CoordinatorRecord, LoadedRecord } from '../../../src/coordinator/coordinator-runtime.ts';
+import type {
+  CoordinatorLog, CoordinatorRecord, LoadedMarker, LoadedRecord, TransactionMarker,
+} from '../../../src/coordinator/coordinator-runtime.ts';
 import { CoordinatorAppendError } from '../../../src/coordinator/coordinator-runtime.ts';
 import { GroupCoordinator } from '../../../src/coordinator/group/group-coordinator.ts';
 import type { JoinGroupParams } from '../../../src/coordinator/group/classic-group-manager.ts';
@@ -16,22 +18,45 @@ import {
 import { silentLogger } from '../../../src/logger.ts';
 import { ManualClock } from '../../../src/storage/clock.ts';
 
-/** The records written, kept in order like a one-partition log; appends can be made to fail. */
+/**
+ * The records and transaction markers written, kept in order like a one-partition log;
+ * appends can be made to fail.
+ */
 export class MemoryCoordinatorLog implements CoordinatorLog {
-  readonly records: CoordinatorRecord[] = [];
+  readonly entries: Array<LoadedRecord | LoadedMarker> = [];
   failNextAppends = 0;
 
-  async append(_partition: number, records: readonly CoordinatorRecord[]): Promise<void> {
+  /** The records written, markers left out. */
+  get records(): CoordinatorRecord[] {
+    return this.entries.flatMap((e) => ('record' in e ? [e.record] : []));
+  }
+
+  async append(_partition: number, records: readonly CoordinatorRecord[], _timestampMs: number,
+    transaction?: { producerId: number; producerEpoch: number }): Promise<void> {
+    await this.#maybeFail();
+    for (const record of records) {
+      this.entries.push({
+        offset: this.entries.length, producerId: transaction?.producerId ?? -1, producerEpoch: transaction?.producerEpoch ?? -1,
+        transactional: transaction !== undefined, record,
+      });
+    }
+  }
+
+  async appendEndTransactionMarker(_partition: number, marker: TransactionMarker): Promise<void> {
+    await this.#maybeFail();
+    this.entries.push({ offset: this.entries.length, marker });
+  }
+
+  async #maybeFail(): Promise<void> {
     await Promise.resolve();
     if (this.failNextAppends > 0) {
       this.failNextAppends--;
       throw new CoordinatorAppendError(56, 'injected append failure');
     }
-    this.records.push(...records);
   }
 
-  async *read(): AsyncIterable<LoadedRecord> {
-    for (const [offset, record] of this.records.entries()) yield { offset, producerId: -1n, producerEpoch: -1, record };
+  async *read(): AsyncIterable<LoadedRecord | LoadedMarker> {
+    yield* this.entries;
   }
 }
 
