@@ -47,14 +47,14 @@ export interface GroupCoordinatorOptions {
 }
 
 /** Java's String.hashCode, over UTF-16 code units, as Kafka hashes group ids. */
-function javaStringHash(s: string): number {
+export function javaStringHash(s: string): number {
   let h = 0;
   for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
   return h;
 }
 
 /** Kafka's Utils.abs: |n|, with Integer.MIN_VALUE mapped to 0. */
-const kafkaAbs = (n: number): number => (n === -2147483648 ? 0 : Math.abs(n));
+export const kafkaAbs = (n: number): number => (n === -2147483648 ? 0 : Math.abs(n));
 
 /** The error code a failed coordinator operation answers with (Kafka's normalizeException). */
 export function coordinatorErrorCode(err: unknown): number {
