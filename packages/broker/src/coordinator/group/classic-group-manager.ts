@@ -717,4 +717,19 @@ export class ClassicGroupManager {
     if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     return ErrorCode.NONE;
   }
+
+  /**
+   * The error for a TxnOffsetCommit to this group, or NONE (Kafka's validateOffsetCommit
+   * for a transactional commit): a request that names a member (v3+, KIP-447) must be of
+   * a member of the current generation; one that names none (v0-2, or a producer outside
+   * the group) is accepted whatever the state. A rebalance does not hold it back.
+   */
+  validateTxnOffsetCommit(group: ClassicGroup, memberId: string, groupInstanceId: string | null, generationId: number): number {
+    if (group.is(ClassicGroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (generationId < 0 && group.is(ClassicGroupState.Empty)) return ErrorCode.NONE;
+    if (generationId < 0 && memberId === '' && groupInstanceId === null) return ErrorCode.NONE;
+    const error = this.#validateMember(group, memberId, groupInstanceId);
+    if (error !== ErrorCode.NONE) return error;
+    return generationId === group.generationId ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+  }
 }

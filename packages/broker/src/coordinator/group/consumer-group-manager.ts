@@ -568,6 +568,19 @@ export class ConsumerGroupManager {
     return memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
   }
 
+  /**
+   * The error for a TxnOffsetCommit to this group, or NONE: as for OffsetCommit, but any
+   * version may be used and a stale epoch is ILLEGAL_GENERATION (Kafka maps
+   * STALE_MEMBER_EPOCH so that transactional producers, which know only the classic
+   * errors, abort the transaction).
+   */
+  validateTxnOffsetCommit(group: ConsumerGroup, memberId: string, memberEpoch: number): number {
+    if (memberEpoch < 0 && group.isEmpty()) return ErrorCode.NONE;
+    const member = group.members.get(memberId);
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+  }
+
   /** The error for an OffsetFetch naming a member (v9+), or NONE (Kafka's validateOffsetFetch). */
   validateOffsetFetch(group: ConsumerGroup, memberId: string | null, memberEpoch: number): number {
     if (memberId === null && memberEpoch < 0) return ErrorCode.NONE;

@@ -22,7 +22,9 @@ import {
   readConsumerGroupTargetAssignmentMetadataValue, readGroupMetadataValue, readKey, readOffsetCommitValue, RecordType,
   type ConsumerGroupKey, type ConsumerGroupMemberKey, type GroupMetadataKey, type OffsetCommitKey,
 } from './group-records.ts';
-import { OffsetManager, type FetchedOffsets, type OffsetCommitParams, type OffsetDeleteResult, type PartitionErrors } from './offset-manager.ts';
+import {
+  OffsetManager, type FetchedOffsets, type OffsetCommitParams, type OffsetDeleteResult, type PartitionErrors, type TxnOffsetCommitParams,
+} from './offset-manager.ts';
 import { ShardContext, type GroupCoordinatorConfig, type GroupTopicLookup } from './shard-context.ts';
 
 export class GroupCoordinatorShard implements CoordinatorShard {
@@ -30,6 +32,8 @@ export class GroupCoordinatorShard implements CoordinatorShard {
   readonly #classic: ClassicGroupManager;
   readonly #consumer: ConsumerGroupManager;
   readonly #offsets: OffsetManager;
+  /** The log position of the last record replayed; see #positionOf. */
+  #lastPosition = -1;
 
   constructor(clock: Clock, timer: CoordinatorTimer<GroupCoordinatorShard>, config: GroupCoordinatorConfig, topics: GroupTopicLookup) {
     this.#ctx = new ShardContext(clock, timer, config, topics);
@@ -38,13 +42,14 @@ export class GroupCoordinatorShard implements CoordinatorShard {
     this.#offsets = new OffsetManager(this.#ctx, this.#classic, this.#consumer);
   }
 
-  replay({ record }: LoadedRecord): void {
+  replay({ record, offset, producerId, transactional }: LoadedRecord): void {
+    const position = this.#positionOf(offset);
     const key = readKey(record.key);
     const v = record.value;
     switch (key.type) {
       case RecordType.OffsetCommit: {
         const k = key as OffsetCommitKey;
-        this.#offsets.replay(k.group, k.topic, k.partition, v === null ? null : readOffsetCommitValue(v));
+        this.#offsets.replay(k.group, k.topic, k.partition, v === null ? null : readOffsetCommitValue(v), { position, producerId, transactional });
         return;
       }
       case RecordType.GroupMetadata:
@@ -77,6 +82,26 @@ export class GroupCoordinatorShard implements CoordinatorShard {
       default:
         // Other record types (share and streams groups written by a newer broker) are not ours.
     }
+  }
+
+  /** A COMMIT or ABORT marker of a producer reached the partition: its pending offsets are committed or dropped. */
+  replayEndTransaction(producerId: number, _producerEpoch: number, committed: boolean): void {
+    this.#offsets.replayEndTransaction(producerId, committed);
+  }
+
+  /**
+   * Where a record sits among the shard's records, for the rule that decides between a
+   * transactional and a plain commit of one partition (OffsetManager.replayEndTransaction).
+   * Loaded records carry their log offset. Live writes are replayed with offset -1, but
+   * always in log order (one operation at a time, replayed after its append) and after
+   * everything loaded, so counting on from the last position orders them as the log does.
+   * Positions are compared only within one life of the shard: a reload renumbers from
+   * the log.
+   */
+  #positionOf(offset: number): number {
+    const position = offset >= 0 ? offset : this.#lastPosition + 1;
+    this.#lastPosition = Math.max(this.#lastPosition, position);
+    return position;
   }
 
   onLoaded(): void {
@@ -124,9 +149,13 @@ export class GroupCoordinatorShard implements CoordinatorShard {
     return this.#offsets.commit(p);
   }
 
+  txnOffsetCommit(p: TxnOffsetCommitParams): CoordinatorResult<PartitionErrors[]> {
+    return this.#offsets.txnCommit(p);
+  }
+
   fetchOffsets(groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null,
-    member?: { memberId: string | null; memberEpoch: number }): FetchedOffsets {
-    return this.#offsets.fetch(groupId, topics, member);
+    member?: { memberId: string | null; memberEpoch: number }, requireStable = false): FetchedOffsets {
+    return this.#offsets.fetch(groupId, topics, member, requireStable);
   }
 
   deleteOffsets(groupId: string, topics: Array<{ name: string; partitions: number[] }>): CoordinatorResult<OffsetDeleteResult> {

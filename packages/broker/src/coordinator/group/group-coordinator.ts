@@ -12,6 +12,7 @@ import type { Logger } from '../../logger.ts';
 import type { Clock } from '../../storage/clock.ts';
 import {
   CoordinatorAppendError, CoordinatorNotAvailableError, CoordinatorRuntime, type CoordinatorLog, type CoordinatorResult,
+  type TransactionMarker,
 } from '../coordinator-runtime.ts';
 import type { JoinResult, SyncResult } from './classic-group.ts';
 import type {
@@ -21,7 +22,7 @@ import {
   heartbeatError, type ConsumerGroupHeartbeatParams, type ConsumerGroupHeartbeatResult, type DescribedConsumerGroup,
 } from './consumer-group-manager.ts';
 import { GroupCoordinatorShard } from './group-coordinator-shard.ts';
-import type { FetchedOffsets, OffsetCommitParams, OffsetDeleteResult, PartitionErrors } from './offset-manager.ts';
+import type { FetchedOffsets, OffsetCommitParams, OffsetDeleteResult, PartitionErrors, TxnOffsetCommitParams } from './offset-manager.ts';
 import type { GroupCoordinatorConfig, GroupTopicLookup } from './shard-context.ts';
 
 export const GROUP_METADATA_TOPIC = '__consumer_offsets';
@@ -78,6 +79,33 @@ export function coordinatorErrorCode(err: unknown): number {
     }
   }
   throw err;
+}
+
+/**
+ * The error code a failed TxnOffsetCommit answers with. Errors of the producer's state
+ * that the log's append found (a fenced epoch, an unknown producer id, a transaction in
+ * the wrong state) reach the producer as they are, as Kafka's handleOperationException
+ * passes them on; NETWORK_EXCEPTION (a failed KIP-890 verification) becomes the retriable
+ * COORDINATOR_LOAD_IN_PROGRESS, which every client retries without a coordinator lookup.
+ */
+export function txnOffsetCommitErrorCode(err: unknown): number {
+  if (err instanceof CoordinatorAppendError) {
+    switch (err.errorCode) {
+      case ErrorCode.INVALID_PRODUCER_EPOCH:
+      case ErrorCode.PRODUCER_FENCED:
+      case ErrorCode.INVALID_PRODUCER_ID_MAPPING:
+      case ErrorCode.INVALID_TXN_STATE:
+      case ErrorCode.TRANSACTION_ABORTABLE:
+        return err.errorCode;
+      case ErrorCode.NETWORK_EXCEPTION:
+        return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+      case ErrorCode.MESSAGE_TOO_LARGE:
+      case ErrorCode.RECORD_LIST_TOO_LARGE:
+        return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+      default:
+    }
+  }
+  return coordinatorErrorCode(err);
 }
 
 export class GroupCoordinator {
@@ -186,10 +214,50 @@ export class GroupCoordinator {
     });
   }
 
-  /** `member`: the member id and epoch OffsetFetch v9+ carries (KIP-848 groups check them). */
+  /**
+   * TxnOffsetCommit (KIP-98, KIP-447): per-partition error codes. The offsets are written
+   * in the producer's transaction and become committed offsets with its COMMIT marker
+   * (`completeTransaction`). Whether the group's partition was added to the transaction
+   * (AddOffsetsToTxn, KIP-890 verification) is the caller's to check before this.
+   */
+  txnOffsetCommit(p: TxnOffsetCommitParams): Promise<PartitionErrors[]> {
+    return this.#write(p.groupId, (s) => s.txnOffsetCommit(p), (_mapped, err) => {
+      const errorCode = txnOffsetCommitErrorCode(err);
+      return p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((q) => ({ partitionIndex: q.partitionIndex, errorCode })) }));
+    });
+  }
+
+  /**
+   * Writes a transaction marker to a partition of `__consumer_offsets` (the transaction
+   * coordinator's WriteTxnMarkers for the partition) and applies it: the producer's
+   * pending offsets there are committed or dropped. Resolves to NONE once done, else to
+   * the error code (NOT_COORDINATOR when this broker does not lead the partition,
+   * COORDINATOR_NOT_AVAILABLE when it failed to load or the append failed for want of
+   * replicas, ...). Kafka's WriteTxnMarkers answers NOT_LEADER_OR_FOLLOWER for the
+   * coordinator errors so that the transaction coordinator retries: that mapping is the
+   * caller's.
+   */
+  async completeTransaction(partition: number, marker: TransactionMarker): Promise<number> {
+    try {
+      await this.#runtime.completeTransaction(partition, marker);
+      return ErrorCode.NONE;
+    } catch (err) {
+      if (err instanceof CoordinatorNotAvailableError || err instanceof CoordinatorAppendError) return coordinatorErrorCode(err);
+      // The marker writer has no use for an exception: it retries on an error code.
+      this.#options.logger.error({ partition, producerId: marker.producerId, err: err instanceof Error ? err.message : String(err) },
+        'could not complete a transaction on the group coordinator');
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
+  }
+
+  /**
+   * `member`: the member id and epoch OffsetFetch v9+ carries (KIP-848 groups check them).
+   * `requireStable` (v7+): partitions with pending transactional offsets answer
+   * UNSTABLE_OFFSET_COMMIT.
+   */
   fetchOffsets(groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null,
-    member?: { memberId: string | null; memberEpoch: number }): FetchedOffsets {
-    return this.#read(groupId, (s) => s.fetchOffsets(groupId, topics, member), (errorCode) => ({ errorCode, topics: [] }));
+    member?: { memberId: string | null; memberEpoch: number }, requireStable = false): FetchedOffsets {
+    return this.#read(groupId, (s) => s.fetchOffsets(groupId, topics, member, requireStable), (errorCode) => ({ errorCode, topics: [] }));
   }
 
   deleteOffsets(groupId: string, topics: Array<{ name: string; partitions: number[] }>): Promise<OffsetDeleteResult> {

@@ -89,11 +89,17 @@ export class ShardContext {
   }
 
   /** Ends the current operation: its records and response, ready for the runtime. */
-  result<T>(response: T, options: { replayRecords?: boolean; onAppended?: (error: Error | null) => void } = {}): CoordinatorResult<T> {
+  result<T>(response: T, options: {
+    replayRecords?: boolean;
+    onAppended?: (error: Error | null) => void;
+    /** Write the records inside this producer's transaction (TxnOffsetCommit). */
+    transaction?: { producerId: number; producerEpoch: number };
+  } = {}): CoordinatorResult<T> {
     const records = this.#records;
     this.#records = [];
     const result: CoordinatorResult<T> = { records, response, replayRecords: options.replayRecords ?? true };
     if (options.onAppended) result.onAppended = options.onAppended;
+    if (options.transaction) result.transaction = options.transaction;
     return result;
   }
 }
