@@ -1,5 +1,6 @@
 /**
- * Errors storage raises, each carrying the Kafka error code a handler answers with.
+ * Errors storage raises, each carrying the Kafka error code a handler answers with
+ * (1, 2, 10, 45, 47, 48, 52, 56, 59, 87).
  * (They are not SamsaError subclasses yet because the SAMSA_ERR_* registry lives in
  * @samsa/protocol, owned by another change; once it has storage codes these should join it.)
  */
@@ -10,6 +11,8 @@ export const KafkaErrorCode = {
   MESSAGE_TOO_LARGE: 10,
   OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
   INVALID_PRODUCER_EPOCH: 47,
+  INVALID_TXN_STATE: 48,
+  TRANSACTION_COORDINATOR_FENCED: 52,
   KAFKA_STORAGE_ERROR: 56,
   UNKNOWN_PRODUCER_ID: 59,
   INVALID_RECORD: 87,
@@ -100,6 +103,26 @@ export class UnknownProducerIdError extends ProducerStateError {
   constructor(message: string) {
     super(KafkaErrorCode.UNKNOWN_PRODUCER_ID, message);
     this.name = 'UnknownProducerIdError';
+  }
+}
+
+/**
+ * A batch that breaks the producer's transaction state (KIP-98): a non-transactional batch
+ * while the producer has a transaction open, or a transactional batch that would open a
+ * transaction without the verification guard the partition handed out (KIP-890).
+ */
+export class InvalidTxnStateError extends ProducerStateError {
+  constructor(message: string) {
+    super(KafkaErrorCode.INVALID_TXN_STATE, message);
+    this.name = 'InvalidTxnStateError';
+  }
+}
+
+/** A transaction marker from a coordinator epoch older than one the partition already saw (a zombie coordinator). */
+export class TransactionCoordinatorFencedError extends ProducerStateError {
+  constructor(message: string) {
+    super(KafkaErrorCode.TRANSACTION_COORDINATOR_FENCED, message);
+    this.name = 'TransactionCoordinatorFencedError';
   }
 }
 

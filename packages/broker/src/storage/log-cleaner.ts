@@ -12,7 +12,8 @@ import type { UnifiedLog } from './unified-log.ts';
  *
  * A pass over one log: (1) pick the cleanable range, [logStartOffset, firstUncleanable),
  * where firstUncleanable is the lowest of the active segment's base offset, the last
- * stable offset, and the first segment younger than min.compaction.lag.ms — whole
+ * stable offset (an open transaction is never cleaned), and the first segment younger
+ * than min.compaction.lag.ms — whole
  * segments only; (2) skip unless dirty bytes (from the cleaner checkpoint on) / cleanable
  * bytes >= min.cleanable.dirty.ratio; (3) map each key in the dirty part to its last
  * offset; (4) rewrite every cleanable segment into `<base>.log.cleaned`, keeping a record
@@ -35,7 +36,8 @@ import type { UnifiedLog } from './unified-log.ts';
  * only, never the append queue.
  *
  * Crash behaviour: `.cleaned` files are deleted at startup; a `.swap` file means the
- * output was complete and replaces the segment of the same base offset. The checkpoint
+ * output was complete and replaces the segment of the same base offset (its `.txnindex`,
+ * a copy of the old segment's, with it). The checkpoint
  * moves only after the swap, so a crash means at worst cleaning again.
  */
 
@@ -249,6 +251,8 @@ export class LogCleaner {
         if (pendingBytes >= 1024 * 1024) await flushPending();
       }
       await flushPending();
+      // Offsets and markers never change, so the aborted transactions stay as they were.
+      await cleaned.txnIndex.append(await seg.txnIndex.entries());
       await cleaned.onBecomeInactive();
       await cleaned.changeSuffix(SWAP_FILE_SUFFIX);
     } catch (err) {

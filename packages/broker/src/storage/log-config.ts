@@ -34,6 +34,12 @@ export interface LogConfig {
   maxMessageBytes: number;
   /** message.timestamp.type */
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /**
+   * transaction.partition.verification.enable (a broker config in Kafka 3.6+, KIP-890):
+   * a client's transactional batch that opens a transaction must carry the verification
+   * guard the log handed out (UnifiedLog.maybeStartTransactionVerification). Absent: on.
+   */
+  transactionPartitionVerificationEnable?: boolean;
 }
 
 const NEVER = Number.MAX_SAFE_INTEGER;
@@ -54,6 +60,7 @@ export const defaultLogConfig: Readonly<LogConfig> = Object.freeze<LogConfig>({
   fileDeleteDelayMs: 60_000,
   maxMessageBytes: 1024 * 1024 + 12,
   messageTimestampType: 'CreateTime',
+  transactionPartitionVerificationEnable: true,
 });
 
 export function resolveLogConfig(overrides: Partial<LogConfig> = {}): LogConfig {

@@ -5,6 +5,7 @@
  *   00000000000000000000.log        record batches, exactly as served
  *   00000000000000000000.index      sparse offset index (OffsetIndex)
  *   00000000000000000000.timeindex  sparse time index (TimeIndex)
+ *   00000000000000000000.txnindex   aborted transactions whose markers are in the segment (TransactionIndex; only when there are any)
  *   *.cleaned                       a LogCleaner output being written; deleted at startup
  *   *.swap                          a finished cleaner output; completes its swap at startup
  *   *.deleted                       a segment removed by retention; unlinked after file.delete.delay.ms
@@ -17,6 +18,7 @@
 export const LOG_FILE_SUFFIX = '.log';
 export const INDEX_FILE_SUFFIX = '.index';
 export const TIME_INDEX_FILE_SUFFIX = '.timeindex';
+export const TXN_INDEX_FILE_SUFFIX = '.txnindex';
 export const CLEANED_FILE_SUFFIX = '.cleaned';
 export const SWAP_FILE_SUFFIX = '.swap';
 export const DELETED_FILE_SUFFIX = '.deleted';
@@ -45,6 +47,10 @@ export function indexFileName(baseOffset: number): string {
 
 export function timeIndexFileName(baseOffset: number): string {
   return filenamePrefixFromOffset(baseOffset) + TIME_INDEX_FILE_SUFFIX;
+}
+
+export function transactionIndexFileName(baseOffset: number): string {
+  return filenamePrefixFromOffset(baseOffset) + TXN_INDEX_FILE_SUFFIX;
 }
 
 /** `<offset>.snapshot`: the producer state after every batch below `offset`. */

@@ -3,13 +3,15 @@ import { BatchOffsets, LOG_OVERHEAD } from '@samsa/protocol';
 import { probeBatch, readOffset, type StoredBatch } from './batch-scan.ts';
 import { CorruptLogError } from './errors.ts';
 import { LazyFile } from './lazy-file.ts';
-import { indexFileName, logFileName, timeIndexFileName } from './log-file-utils.ts';
+import { indexFileName, logFileName, timeIndexFileName, transactionIndexFileName } from './log-file-utils.ts';
 import type { PoolEntry } from './lru-pool.ts';
 import { OffsetIndex, TimeIndex } from './sparse-index.ts';
 import type { StorageContext } from './storage-context.ts';
+import { TransactionIndex } from './transaction-index.ts';
 
 /**
- * One segment of a partition's log: `<base>.log` plus its `.index` and `.timeindex`.
+ * One segment of a partition's log: `<base>.log` plus its `.index` and `.timeindex`, and
+ * a `.txnindex` (TransactionIndex) once an ABORT marker lands in it.
  *
  * On disk: the `.log` is record batches (magic v2) back to back, exactly as they arrived
  * with baseOffset and partitionLeaderEpoch patched in; no header, no padding. The batch
@@ -24,7 +26,8 @@ import type { StorageContext } from './storage-context.ts';
  * Crash behaviour: the tail of `.log` may hold a torn batch or garbage after an unclean
  * stop. recover() scans the file, truncates at the first batch whose length, magic, offsets
  * or CRC are wrong, and rebuilds both indexes. An index that fails its sanity check on
- * load is rebuilt from the log.
+ * load is rebuilt from the log. The `.txnindex` is fsynced with the segment when it
+ * becomes inactive; UnifiedLog rebuilds the part a crash may have cost (see there).
  */
 
 export interface SegmentConfig {
@@ -80,8 +83,9 @@ export class LogSegment {
   #maxTimestampSoFar = -1;
   #offsetOfMaxTimestampSoFar = -1;
   #createdMs: number;
+  readonly txnIndex: TransactionIndex;
 
-  private constructor(ctx: StorageContext, dir: string, baseOffset: number, size: number, config: SegmentConfig, nextOffset: number | null) {
+  private constructor(ctx: StorageContext, dir: string, baseOffset: number, size: number, config: SegmentConfig, nextOffset: number | null, suffix = '') {
     this.#ctx = ctx;
     this.#dir = dir;
     this.baseOffset = baseOffset;
@@ -90,6 +94,7 @@ export class LogSegment {
     this.#nextOffset = nextOffset;
     this.#createdMs = ctx.clock.now();
     this.#log = new LazyFile(ctx.fs, ctx.fdPool, join(dir, logFileName(baseOffset)), 'write');
+    this.txnIndex = new TransactionIndex(ctx, dir, baseOffset, suffix);
     const weight = () => (this.#offsetIndex?.sizeInBytes ?? 0) + (this.#timeIndex?.sizeInBytes ?? 0);
     this.#indexMemory = {
       get weight() {
@@ -119,7 +124,8 @@ export class LogSegment {
     }
     await ctx.fs.unlink(join(dir, indexFileName(baseOffset) + suffix));
     await ctx.fs.unlink(join(dir, timeIndexFileName(baseOffset) + suffix));
-    const seg = new LogSegment(ctx, dir, baseOffset, 0, config, baseOffset);
+    await ctx.fs.unlink(join(dir, transactionIndexFileName(baseOffset) + suffix));
+    const seg = new LogSegment(ctx, dir, baseOffset, 0, config, baseOffset, suffix);
     seg.#suffix = suffix;
     seg.#log.renamed(path);
     seg.#offsetIndex = new OffsetIndex(baseOffset, config.segmentIndexBytes);
@@ -502,6 +508,7 @@ export class LogSegment {
       if (b.lastOffset < offset) next = b.lastOffset + 1;
     });
     const removed = this.#size - cut;
+    await this.txnIndex.truncateTo(offset);
     if (removed === 0) return 0;
     await this.#log.use((h) => h.truncate(cut));
     this.#size = cut;
@@ -545,6 +552,9 @@ export class LogSegment {
   /** The segment stops taking appends: flush data and indexes, let index memory be evicted. */
   async onBecomeInactive(): Promise<void> {
     await this.flush();
+    // Unlike the offset and time indexes, this one cannot be rebuilt from this segment
+    // alone once the recovery point has passed it: a failure here is a failed fsync.
+    await this.txnIndex.flush();
     try {
       await this.persistIndexes(true);
     } catch (err) {
@@ -556,9 +566,10 @@ export class LogSegment {
     this.#ctx.indexPool.touch(this.#indexMemory);
   }
 
-  /** Renames all three files to `<name><suffix>` (retention's `.deleted`); open descriptors keep working. */
+  /** Renames all the segment's files to `<name><suffix>` (retention's `.deleted`); open descriptors keep working. */
   async changeSuffix(suffix: string): Promise<void> {
     const fs = this.#ctx.fs;
+    await this.txnIndex.changeSuffix(suffix);
     for (const name of [indexFileName(this.baseOffset), timeIndexFileName(this.baseOffset)]) {
       const from = join(this.#dir, name + this.#suffix);
       if ((await fs.stat(from)) !== null) await fs.rename(from, join(this.#dir, name + suffix));
@@ -570,9 +581,10 @@ export class LogSegment {
     this.#suffix = suffix;
   }
 
-  /** Unlinks all three files and closes the descriptor. */
+  /** Unlinks all the segment's files and closes the descriptors. */
   async deleteFiles(): Promise<void> {
     await this.#log.close();
+    await this.txnIndex.delete();
     this.#ctx.indexPool.remove(this.#indexMemory);
     this.#offsetIndex = null;
     this.#timeIndex = null;
@@ -582,8 +594,11 @@ export class LogSegment {
     await fs.unlink(join(this.#dir, timeIndexFileName(this.baseOffset) + this.#suffix));
   }
 
-  async close(): Promise<void> {
+  /** Writes the indexes back and closes the descriptors; `sync` fsyncs the transaction index too (clean shutdown). */
+  async close(sync = false): Promise<void> {
     await this.persistIndexes(false);
+    if (sync) await this.txnIndex.flush();
+    await this.txnIndex.close();
     await this.#log.close();
     this.#ctx.indexPool.remove(this.#indexMemory);
   }

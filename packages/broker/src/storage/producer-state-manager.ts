@@ -1,7 +1,9 @@
 import { join } from 'node:path';
-import { Attributes, BatchOffsets, crc32c } from '@samsa/protocol';
+import { Attributes, BatchOffsets, ControlRecordType, RecordBatch, crc32c, readEndTransactionMarker } from '@samsa/protocol';
 import type { StoredBatch } from './batch-scan.ts';
-import { InvalidProducerEpochError, OutOfOrderSequenceError, UnknownProducerIdError } from './errors.ts';
+import {
+  InvalidProducerEpochError, InvalidTxnStateError, OutOfOrderSequenceError, TransactionCoordinatorFencedError, UnknownProducerIdError,
+} from './errors.ts';
 import {
   PRODUCER_SNAPSHOT_FILE_SUFFIX, TMP_FILE_SUFFIX, offsetFromFileName, producerSnapshotFileName,
 } from './log-file-utils.ts';
@@ -11,8 +13,11 @@ import type { StorageContext } from './storage-context.ts';
  * A partition's producer state (Kafka's ProducerStateManager, KIP-98): per producer id
  * the current epoch and the metadata of its last five batches, so that a retried batch
  * is recognised and answered with the offsets it was first written at, and a batch out
- * of sequence or from a fenced epoch is refused. The transaction fields
- * (currentTxnFirstOffset, coordinatorEpoch) are carried for the transaction work to come.
+ * of sequence or from a fenced epoch is refused. Transactions too: each producer's open
+ * transaction (currentTxnFirstOffset), the open ones of the partition in offset order,
+ * from which the log computes its first unstable offset and last stable offset, the
+ * coordinator epoch of the last marker (older coordinators are fenced), and the KIP-890
+ * verification guards handed out to produces that may open a transaction.
  *
  * On disk: `<20-digit offset>.snapshot` files beside the segments, each the whole state
  * after every batch below that offset (layout below). One is taken when a segment rolls
@@ -32,7 +37,10 @@ import type { StorageContext } from './storage-context.ts';
  * next older one used. Loading takes the newest valid snapshot at or below the log end
  * and replays batch headers from there to the log end; without any, it replays the
  * whole log. A lost snapshot therefore costs replay time, never correctness, except that
- * state kept only for producers whose batches retention already deleted is gone.
+ * state kept only for producers whose batches retention already deleted is gone. Open
+ * transactions are rebuilt from the snapshot's currentTxnFirstOffset fields plus the
+ * replay; transactions ended but not yet replicated and verification guards are memory
+ * only (a reload starts with none: a produce holding an old guard is refused and retried).
  *
  * Snapshot layout (big-endian), version 1:
  *   int16  version
@@ -57,6 +65,8 @@ const HEADER_BYTES = 2 + 4 + 4;
 const ENTRY_BYTES = 8 + 2 + 4 + 8 + 8 + 1;
 const BATCH_BYTES = 4 + 8 + 4 + 8;
 const CRC_START = 6;
+/** Kafka's default transaction.max.timeout.ms: how long an unused verification guard is kept. */
+const DEFAULT_VERIFICATION_TIMEOUT_MS = 15 * 60_000;
 
 /** Sequences wrap from Int32.MAX_VALUE to 0 (Kafka's DefaultRecordBatch.incrementSequence). */
 export function incrementSequence(sequence: number, increment: number): number {
@@ -100,6 +110,15 @@ export function firstOffsetOf(b: BatchMetadata): number {
   return b.lastOffset - b.offsetDelta;
 }
 
+/** Where an append comes from (Kafka's AppendOrigin): it decides how much is checked. */
+export type AppendOrigin = 'client' | 'coordinator' | 'replication';
+
+/** The COMMIT/ABORT a transaction marker carries (its control record). */
+export interface MarkerInfo {
+  committed: boolean;
+  coordinatorEpoch: number;
+}
+
 /** What the state needs of a batch header: the producer fields, read without decoding records. */
 export interface ProducerBatchHeader {
   /** -1 when the batch has no producer id. */
@@ -111,8 +130,80 @@ export interface ProducerBatchHeader {
   originalBaseOffset: number;
   maxTimestamp: number;
   isTransactional: boolean;
-  /** A transaction marker (written by a transaction coordinator, never by a client). */
+  /** A control batch (transaction markers are written by a transaction coordinator, never by a client). */
   isControl: boolean;
+  /** For a control batch holding a COMMIT or ABORT marker: its fields; null otherwise. */
+  marker: MarkerInfo | null;
+}
+
+/** One producer's transaction in this partition (Kafka's TxnMetadata). */
+export interface TxnMetadata {
+  producerId: number;
+  firstOffset: number;
+  /** Offset of the marker that ended it; -1 while it is open. */
+  lastOffset: number;
+}
+
+/**
+ * A transaction a marker ended (Kafka's CompletedTxn), with the last stable offset the
+ * partition had right after it: the first offset of the oldest transaction of another
+ * producer still open, else the offset after the marker. Aborted ones become entries of
+ * the segment's `.txnindex`.
+ */
+export interface CompletedTxn {
+  producerId: number;
+  firstOffset: number;
+  lastOffset: number;
+  aborted: boolean;
+  lastStableOffset: number;
+}
+
+/**
+ * KIP-890 part 1's VerificationGuard: an object the partition hands out before a
+ * produce asks the transaction coordinator whether the partition is in the producer's
+ * transaction. Only a batch carrying the very guard still stored for its producer may
+ * open a transaction; a marker (or any transactional write) removes the stored one, so a
+ * verification that raced with an abort can never open a hanging transaction.
+ */
+export class VerificationGuard {
+  /** Handed out when the producer already has a transaction open: nothing to verify, and it verifies nothing. */
+  static readonly SENTINEL = new VerificationGuard();
+  readonly createdMs: number;
+
+  constructor(createdMs = -1) {
+    this.createdMs = createdMs;
+  }
+
+  /** True when `requestGuard` is this (non-sentinel) guard. */
+  verify(requestGuard: VerificationGuard | undefined): boolean {
+    return this !== VerificationGuard.SENTINEL && this === requestGuard;
+  }
+}
+
+/** Kafka's VerificationStateEntry: the guard handed out for a producer and what it was asked with. */
+export interface VerificationStateEntry {
+  guard: VerificationGuard;
+  producerEpoch: number;
+  lowestSequence: number;
+}
+
+/**
+ * What a group of appends validated by checkAppend will change once its bytes are
+ * written: the producers' new entries, the transactions opened and ended, and the
+ * producers whose verification entries go. `commit` applies it.
+ */
+export class PendingProducerState {
+  readonly entries = new Map<number, ProducerStateEntry>();
+  readonly started: TxnMetadata[] = [];
+  readonly completed: CompletedTxn[] = [];
+  readonly clearVerification = new Set<number>();
+
+  clear(): void {
+    this.entries.clear();
+    this.started.length = 0;
+    this.completed.length = 0;
+    this.clearVerification.clear();
+  }
 }
 
 /** One producer id's state in one partition (Kafka's ProducerStateEntry). */
@@ -122,6 +213,7 @@ export class ProducerStateEntry {
   producerEpoch: number;
   /** Oldest first, at most NUM_BATCHES_TO_RETAIN, all of `producerEpoch`. */
   batches: BatchMetadata[];
+  /** Epoch of the last transaction coordinator that wrote a marker for this producer (-1: none). */
   coordinatorEpoch: number;
   /** First offset of the producer's open transaction, -1 when none is open. */
   currentTxnFirstOffset: number;
@@ -151,12 +243,15 @@ export class ProducerStateEntry {
     return this.batches.length === 0 ? -1 : this.batches[this.batches.length - 1]!.lastOffset;
   }
 
-  /**
-   * A transaction marker: ends the producer's transaction. (Kafka also checks the marker's
-   * epoch and coordinator epoch; that comes with the transaction coordinator.)
-   */
-  endTransaction(epoch: number, nowMs: number): void {
+  /** Producer timestamp of the last data batch (DescribeProducers' lastTimestamp), -1 when none. */
+  get lastTimestamp(): number {
+    return this.batches.length === 0 ? -1 : this.batches[this.batches.length - 1]!.timestamp;
+  }
+
+  /** A transaction marker: ends the producer's transaction and records the coordinator epoch. */
+  endTransaction(epoch: number, coordinatorEpoch: number, nowMs: number): void {
     this.updateEpoch(epoch);
+    this.coordinatorEpoch = coordinatorEpoch;
     this.currentTxnFirstOffset = -1;
     this.lastUpdateMs = nowMs;
   }
@@ -191,9 +286,35 @@ export interface AppendCheck {
   duplicate: BatchMetadata | null;
 }
 
-/** Reads the producer fields of the stored batch at `at` of `view` (header only). */
+/** Options of checkAppend beyond the batches. */
+export interface CheckOptions {
+  origin: AppendOrigin;
+  /** Broker time written into the batches (LogAppendTime topics), or -1. */
+  logAppendTime: number;
+  nowMs: number;
+  /** The guard a client append carries (KIP-890); see VerificationGuard. */
+  verificationGuard?: VerificationGuard | undefined;
+  /** transaction.partition.verification.enable */
+  verificationEnabled: boolean;
+}
+
+/**
+ * COMMIT/ABORT and coordinator epoch of a control batch at `view[at..at+size)`, or null
+ * when it holds another control type, no record, or cannot be read.
+ */
+export function readMarker(view: Buffer, at: number, size: number): MarkerInfo | null {
+  try {
+    const m = readEndTransactionMarker(new RecordBatch(view.subarray(at, at + size)));
+    return m === null ? null : { committed: m.type === ControlRecordType.COMMIT, coordinatorEpoch: m.coordinatorEpoch };
+  } catch {
+    return null;
+  }
+}
+
+/** Reads the producer fields of the stored batch at `at` of `view` (header only; a marker's record too). */
 function headerAt(view: Buffer, at: number, batch: StoredBatch): ProducerBatchHeader | null {
   if (view.readInt32BE(at + BatchOffsets.producerId) < 0) return null;
+  const isControl = (batch.attributes & Attributes.CONTROL) !== 0;
   return {
     producerId: readInt64(view, at + BatchOffsets.producerId),
     producerEpoch: view.readInt16BE(at + BatchOffsets.producerEpoch),
@@ -202,7 +323,8 @@ function headerAt(view: Buffer, at: number, batch: StoredBatch): ProducerBatchHe
     originalBaseOffset: batch.baseOffset,
     maxTimestamp: batch.maxTimestamp,
     isTransactional: (batch.attributes & Attributes.TRANSACTIONAL) !== 0,
-    isControl: (batch.attributes & Attributes.CONTROL) !== 0,
+    isControl,
+    marker: isControl && batch.recordCount > 0 ? readMarker(view, at, batch.size) : null,
   };
 }
 
@@ -210,6 +332,12 @@ export class ProducerStateManager {
   readonly dir: string;
   #ctx: StorageContext;
   #producers = new Map<number, ProducerStateEntry>();
+  /** Open transactions, ascending by first offset (Kafka's ongoingTxns). */
+  #ongoing: TxnMetadata[] = [];
+  /** Ended transactions whose marker is not yet below the high watermark, ascending by first offset. */
+  #unreplicated: TxnMetadata[] = [];
+  /** KIP-890 guards handed out and not yet used, by producer id. */
+  #verification = new Map<number, VerificationStateEntry>();
   #mapEndOffset = 0;
   /** Offsets of the snapshot files on disk (or being written), ascending. */
   #snapshots: number[] = [];
@@ -256,45 +384,166 @@ export class ProducerStateManager {
     return this.#producers.values();
   }
 
+  /** Open transactions, oldest first. */
+  get ongoingTransactions(): readonly TxnMetadata[] {
+    return this.#ongoing;
+  }
+
   /**
-   * Checks one append (a client's batches for this partition, or a follower's copy of
-   * the leader's) and records its updates in `pending`, the appends validated but not yet
-   * written. `firstOffset` is the offset the log will give the first batch when it assigns
-   * offsets. Client appends (assignOffsets) are checked as Kafka's ProducerAppendInfo
-   * checks them and throw a ProducerStateError; a follower's are applied as they are. A
-   * client batch that repeats one of the producer's last five is returned as a duplicate
-   * and nothing of the append is recorded (Kafka answers the whole append with it).
+   * Kafka's firstUnstableOffset: the first offset of the oldest transaction that is open,
+   * or ended by a marker the high watermark has not passed yet; null when there is none.
    */
-  checkAppend(batches: readonly ProducerBatchHeader[], firstOffset: number, assignOffsets: boolean,
-    pending: Map<number, ProducerStateEntry>, logAppendTime: number, nowMs: number): AppendCheck {
+  firstUnstableOffset(): number | null {
+    const open = this.#ongoing[0]?.firstOffset;
+    const unreplicated = this.#unreplicated[0]?.firstOffset;
+    if (open === undefined) return unreplicated ?? null;
+    return unreplicated === undefined ? open : Math.min(open, unreplicated);
+  }
+
+  /** Transactions whose markers are now below the high watermark stop holding the LSO back. */
+  onHighWatermarkUpdated(highWatermark: number): void {
+    if (this.#unreplicated.length === 0) return;
+    this.#unreplicated = this.#unreplicated.filter((t) => t.lastOffset >= highWatermark);
+  }
+
+  /** True when the producer has a transaction open at this epoch (Kafka 3.8's hasOngoingTransaction). */
+  hasOngoingTransaction(producerId: number, producerEpoch: number): boolean {
+    const e = this.#producers.get(producerId);
+    return e !== undefined && e.currentTxnFirstOffset >= 0 && e.producerEpoch === producerEpoch;
+  }
+
+  /**
+   * KIP-890: the guard to carry through verification for a produce of this producer
+   * (created, or the one already handed out and not yet used).
+   */
+  maybeCreateVerificationStateEntry(producerId: number, sequence: number, epoch: number): VerificationStateEntry {
+    let entry = this.#verification.get(producerId);
+    if (entry === undefined) {
+      entry = { guard: new VerificationGuard(this.#ctx.clock.now()), producerEpoch: epoch, lowestSequence: sequence };
+      this.#verification.set(producerId, entry);
+    } else {
+      // Kafka's maybeUpdateLowestSequenceAndEpoch: a newer epoch resets, an older one is ignored.
+      if (epoch > entry.producerEpoch) {
+        entry.producerEpoch = epoch;
+        entry.lowestSequence = sequence;
+      } else if (epoch === entry.producerEpoch && sequence < entry.lowestSequence) {
+        entry.lowestSequence = sequence;
+      }
+    }
+    return entry;
+  }
+
+  verificationStateEntry(producerId: number): VerificationStateEntry | undefined {
+    return this.#verification.get(producerId);
+  }
+
+  /** The view of one producer a check sees: this append's updates, then the group's, then the state. */
+  #current(producerId: number, updated: Map<number, ProducerStateEntry>, pending: PendingProducerState): ProducerStateEntry | undefined {
+    return updated.get(producerId) ?? pending.entries.get(producerId) ?? this.#producers.get(producerId);
+  }
+
+  /**
+   * Checks one append (a client's or a coordinator's batches for this partition, or a
+   * follower's copy of the leader's) and records what it changes in `pending`, the
+   * appends validated but not yet written. `firstOffset` is the offset the log will give
+   * the first batch when it assigns offsets. Throws a ProducerStateError (nothing of the
+   * append recorded) as Kafka's ProducerAppendInfo does:
+   *
+   * - client data batches: sequence and epoch (idempotence), a retry of one of the last
+   *   five batches comes back as a duplicate; coordinator data batches (TxnOffsetCommit):
+   *   epoch only; follower batches: nothing.
+   * - a non-transactional batch while the producer has a transaction open:
+   *   INVALID_TXN_STATE; a client's transactional batch that would open one without the
+   *   producer's verification guard (KIP-890): INVALID_TXN_STATE.
+   * - markers: epoch older than the producer's: INVALID_PRODUCER_EPOCH (an equal epoch is
+   *   fine: Kafka 3.x markers carry the transaction's epoch); coordinator epoch older than
+   *   the last marker's: TRANSACTION_COORDINATOR_FENCED. A marker ends the producer's open
+   *   transaction (a CompletedTxn; none when nothing was open).
+   */
+  checkAppend(batches: readonly ProducerBatchHeader[], firstOffset: number, pending: PendingProducerState, o: CheckOptions): AppendCheck {
+    const checked = o.origin !== 'replication';
     const updated = new Map<number, ProducerStateEntry>();
+    const started: TxnMetadata[] = [];
+    const completed: CompletedTxn[] = [];
+    const touched: number[] = [];
     let cursor = firstOffset;
     for (const b of batches) {
-      const base = assignOffsets ? cursor : b.originalBaseOffset;
+      const base = checked ? cursor : b.originalBaseOffset;
       cursor = base + b.lastOffsetDelta + 1;
       if (b.producerId < 0) continue;
-      const lastSeq = incrementSequence(b.baseSequence, b.lastOffsetDelta);
-      const before = pending.get(b.producerId) ?? this.#producers.get(b.producerId);
-      if (assignOffsets && before !== undefined && !b.isControl) {
-        const duplicate = before.findDuplicate(b.producerEpoch, b.baseSequence, lastSeq);
+      const where = `producer ${b.producerId} at offset ${base} in ${this.dir}`;
+      const lastSeq = b.baseSequence < 0 ? -1 : incrementSequence(b.baseSequence, b.lastOffsetDelta);
+      if (o.origin === 'client' && !b.isControl) {
+        const before = pending.entries.get(b.producerId) ?? this.#producers.get(b.producerId);
+        const duplicate = before?.findDuplicate(b.producerEpoch, b.baseSequence, lastSeq) ?? null;
         if (duplicate !== null) return { duplicate };
       }
       let entry = updated.get(b.producerId);
       if (entry === undefined) {
-        entry = before?.clone() ?? new ProducerStateEntry(b.producerId);
+        entry = this.#current(b.producerId, updated, pending)?.clone() ?? new ProducerStateEntry(b.producerId);
         updated.set(b.producerId, entry);
       }
+      if (b.isTransactional) touched.push(b.producerId);
       if (b.isControl) {
-        entry.endTransaction(b.producerEpoch, nowMs);
+        if (b.marker === null) continue;
+        if (checked) {
+          if (b.producerEpoch < entry.producerEpoch) {
+            throw new InvalidProducerEpochError(`marker epoch ${b.producerEpoch} of ${where} is older than the last seen epoch ${entry.producerEpoch}`);
+          }
+          if (b.marker.coordinatorEpoch < entry.coordinatorEpoch) {
+            throw new TransactionCoordinatorFencedError(`marker of ${where} from coordinator epoch ${b.marker.coordinatorEpoch} ` +
+              `(zombie), the partition has seen ${entry.coordinatorEpoch}`);
+          }
+        }
+        if (entry.currentTxnFirstOffset >= 0) {
+          completed.push({
+            producerId: b.producerId, firstOffset: entry.currentTxnFirstOffset, lastOffset: base, aborted: !b.marker.committed,
+            lastStableOffset: this.#nextOpenOfOthers(b.producerId, pending, started, completed) ?? base + 1,
+          });
+        }
+        entry.endTransaction(b.producerEpoch, b.marker.coordinatorEpoch, o.nowMs);
         continue;
       }
-      if (assignOffsets) this.#checkSequence(entry, b, base);
+      if (o.origin === 'client') {
+        this.#checkSequence(entry, b, base);
+      } else if (o.origin === 'coordinator' && b.producerEpoch < entry.producerEpoch) {
+        throw new InvalidProducerEpochError(`epoch ${b.producerEpoch} of ${where} is older than the last seen epoch ${entry.producerEpoch}`);
+      }
+      if (checked) {
+        if (entry.currentTxnFirstOffset >= 0 && !b.isTransactional) {
+          throw new InvalidTxnStateError(`non-transactional batch of ${where} while its transaction from offset ${entry.currentTxnFirstOffset} is open`);
+        }
+        const opens = b.isTransactional && !(entry.currentTxnFirstOffset >= 0 && entry.producerEpoch === b.producerEpoch);
+        if (opens && o.origin === 'client' && o.verificationEnabled &&
+          !(this.#verification.get(b.producerId)?.guard.verify(o.verificationGuard) ?? false)) {
+          throw new InvalidTxnStateError(`transactional batch of ${where} was not verified as part of an ongoing transaction`);
+        }
+      }
       entry.addBatch(b.producerEpoch, lastSeq, base + b.lastOffsetDelta, b.lastOffsetDelta,
-        logAppendTime >= 0 ? logAppendTime : b.maxTimestamp, nowMs);
-      if (b.isTransactional && entry.currentTxnFirstOffset < 0) entry.currentTxnFirstOffset = base;
+        o.logAppendTime >= 0 ? o.logAppendTime : b.maxTimestamp, o.nowMs);
+      if (b.isTransactional && entry.currentTxnFirstOffset < 0) {
+        entry.currentTxnFirstOffset = base;
+        started.push({ producerId: b.producerId, firstOffset: base, lastOffset: -1 });
+      }
     }
-    for (const [id, entry] of updated) pending.set(id, entry);
+    for (const [id, entry] of updated) pending.entries.set(id, entry);
+    pending.started.push(...started);
+    pending.completed.push(...completed);
+    for (const id of touched) pending.clearVerification.add(id);
     return { duplicate: null };
+  }
+
+  /**
+   * First offset of the oldest open transaction of a producer other than `producerId`, as
+   * of this point in the group (Kafka's findNextIncompleteTxn), or null.
+   */
+  #nextOpenOfOthers(producerId: number, pending: PendingProducerState, started: readonly TxnMetadata[], completed: readonly CompletedTxn[]): number | null {
+    const ended = (t: TxnMetadata): boolean => pending.completed.some((c) => c.firstOffset === t.firstOffset) ||
+      completed.some((c) => c.firstOffset === t.firstOffset);
+    for (const list of [this.#ongoing, pending.started, started]) {
+      for (const t of list) if (t.producerId !== producerId && !ended(t)) return t.firstOffset;
+    }
+    return null;
   }
 
   #checkSequence(entry: ProducerStateEntry, b: ProducerBatchHeader, offset: number): void {
@@ -325,27 +574,41 @@ export class ProducerStateManager {
     }
   }
 
-  /** Makes the appends of `pending` part of the state once their bytes are written. */
-  commit(pending: Map<number, ProducerStateEntry>, endOffset: number): void {
-    for (const [id, entry] of pending) this.#producers.set(id, entry);
+  /**
+   * Makes the appends of `pending` part of the state once their bytes are written (and the
+   * aborted transactions among `pending.completed` are in the transaction index).
+   */
+  commit(pending: PendingProducerState, endOffset: number): void {
+    for (const [id, entry] of pending.entries) this.#producers.set(id, entry);
+    if (pending.started.length > 0) {
+      for (const t of pending.started) insertByFirstOffset(this.#ongoing, t);
+    }
+    for (const c of pending.completed) {
+      const i = this.#ongoing.findIndex((t) => t.firstOffset === c.firstOffset);
+      if (i >= 0) this.#ongoing.splice(i, 1);
+      insertByFirstOffset(this.#unreplicated, { producerId: c.producerId, firstOffset: c.firstOffset, lastOffset: c.lastOffset });
+    }
+    for (const id of pending.clearVerification) this.#verification.delete(id);
     pending.clear();
     if (endOffset > this.#mapEndOffset) this.#mapEndOffset = endOffset;
   }
 
-  /** Applies one stored batch while rebuilding from the log (no checks: the log is the truth). */
-  replayBatch(view: Buffer, at: number, batch: StoredBatch, nowMs: number): void {
-    if (batch.lastOffset >= this.#mapEndOffset) this.#mapEndOffset = batch.lastOffset + 1;
+  /**
+   * Applies one stored batch while rebuilding from the log (no checks: the log is the
+   * truth), by the same rules as appends, so a transaction it ends gets the same last
+   * stable offset the append gave it. Returns that transaction, or null.
+   */
+  replayBatch(view: Buffer, at: number, batch: StoredBatch, nowMs: number): CompletedTxn | null {
     const h = headerAt(view, at, batch);
-    if (h === null) return;
-    let entry = this.#producers.get(h.producerId);
-    if (entry === undefined) this.#producers.set(h.producerId, entry = new ProducerStateEntry(h.producerId));
-    if (h.isControl) {
-      entry.endTransaction(h.producerEpoch, nowMs);
-      return;
+    if (h === null) {
+      if (batch.lastOffset >= this.#mapEndOffset) this.#mapEndOffset = batch.lastOffset + 1;
+      return null;
     }
-    entry.addBatch(h.producerEpoch, incrementSequence(h.baseSequence, h.lastOffsetDelta), batch.lastOffset, h.lastOffsetDelta,
-      batch.maxTimestamp, nowMs);
-    if (h.isTransactional && entry.currentTxnFirstOffset < 0) entry.currentTxnFirstOffset = batch.baseOffset;
+    const pending = new PendingProducerState();
+    this.checkAppend([h], batch.baseOffset, pending, { origin: 'replication', logAppendTime: -1, nowMs, verificationEnabled: false });
+    const completed = pending.completed[0] ?? null;
+    this.commit(pending, batch.lastOffset + 1);
+    return completed;
   }
 
   /** Marks the state complete up to `offset` (after a replay that found no more batches). */
@@ -355,9 +618,13 @@ export class ProducerStateManager {
 
   /**
    * Forgets producers idle for `expirationMs` (producer.id.expiration.ms) with no open
-   * transaction. Returns how many were removed.
+   * transaction, and verification guards older than `verificationTimeoutMs` (Kafka uses
+   * transaction.max.timeout.ms). Returns how many producers were removed.
    */
-  removeExpiredProducers(nowMs: number, expirationMs: number): number {
+  removeExpiredProducers(nowMs: number, expirationMs: number, verificationTimeoutMs = DEFAULT_VERIFICATION_TIMEOUT_MS): number {
+    for (const [id, v] of this.#verification) {
+      if (nowMs - v.guard.createdMs >= verificationTimeoutMs) this.#verification.delete(id);
+    }
     let removed = 0;
     for (const [id, entry] of this.#producers) {
       if (entry.currentTxnFirstOffset < 0 && nowMs - entry.lastUpdateMs >= expirationMs) {
@@ -370,19 +637,29 @@ export class ProducerStateManager {
 
   /**
    * Drops the in-memory state and every snapshot outside [logStartOffset, logEndOffset],
-   * then loads the newest valid snapshot left (deleting damaged ones on the way). Returns
-   * the offset to replay the log from: the snapshot's, or `logStartOffset` without one.
+   * then loads the newest valid snapshot at or below `loadAtOrBelow` (deleting damaged
+   * ones on the way). Returns the offset to replay the log from: the snapshot's, or
+   * `logStartOffset` without one. Open transactions come back from the snapshot's
+   * currentTxnFirstOffset fields.
    */
-  async truncateAndReload(logStartOffset: number, logEndOffset: number): Promise<number> {
+  async truncateAndReload(logStartOffset: number, logEndOffset: number, loadAtOrBelow = logEndOffset): Promise<number> {
     await this.#fileOps;
     this.#producers.clear();
+    this.#ongoing = [];
+    this.#unreplicated = [];
+    this.#verification.clear();
     for (const offset of this.#snapshots.filter((o) => o > logEndOffset || o < logStartOffset)) await this.#deleteSnapshot(offset);
-    while (this.#snapshots.length > 0) {
-      const offset = this.#snapshots[this.#snapshots.length - 1]!;
+    for (;;) {
+      const usable = this.#snapshots.filter((o) => o <= loadAtOrBelow);
+      if (usable.length === 0) break;
+      const offset = usable[usable.length - 1]!;
       const path = join(this.dir, producerSnapshotFileName(offset));
       try {
         const entries = decodeSnapshot(await this.#ctx.fs.readFile(path));
-        for (const e of entries) this.#producers.set(e.producerId, e);
+        for (const e of entries) {
+          this.#producers.set(e.producerId, e);
+          if (e.currentTxnFirstOffset >= 0) insertByFirstOffset(this.#ongoing, { producerId: e.producerId, firstOffset: e.currentTxnFirstOffset, lastOffset: -1 });
+        }
         this.#mapEndOffset = offset;
         return offset;
       } catch (err) {
@@ -451,6 +728,12 @@ export class ProducerStateManager {
     await this.#ctx.fs.unlink(join(this.dir, producerSnapshotFileName(offset)));
     this.#snapshots = this.#snapshots.filter((o) => o !== offset);
   }
+}
+
+function insertByFirstOffset(list: TxnMetadata[], t: TxnMetadata): void {
+  let i = list.length;
+  while (i > 0 && list[i - 1]!.firstOffset > t.firstOffset) i--;
+  list.splice(i, 0, t);
 }
 
 export function encodeSnapshot(entries: Iterable<ProducerStateEntry>): Buffer {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
-  Attributes, BatchOffsets, CorruptRecordError, LOG_OVERHEAD, RecordBatch, TimestampType, computeBatchCrc, validateBatch,
+  Attributes, BatchOffsets, ControlRecordType, CorruptRecordError, LOG_OVERHEAD, RecordBatch, TimestampType, buildEndTransactionMarkerBatch,
+  computeBatchCrc, validateBatch,
 } from '@samsa/protocol';
 import { readOffset, type StoredBatch } from './batch-scan.ts';
 import {
@@ -9,12 +10,15 @@ import {
 } from './errors.ts';
 import {
   CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, SWAP_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX,
-  TMP_FILE_SUFFIX, indexFileName, logFileName, offsetFromFileName, timeIndexFileName,
+  TMP_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX, indexFileName, logFileName, offsetFromFileName, timeIndexFileName, transactionIndexFileName,
 } from './log-file-utils.ts';
 import type { LogConfig } from './log-config.ts';
 import { LogSegment } from './log-segment.ts';
-import { ProducerStateManager, type BatchMetadata, type ProducerBatchHeader, type ProducerStateEntry, firstOffsetOf } from './producer-state-manager.ts';
+import {
+  PendingProducerState, ProducerStateManager, VerificationGuard, firstOffsetOf, readMarker, type BatchMetadata, type ProducerBatchHeader,
+} from './producer-state-manager.ts';
 import type { StorageContext } from './storage-context.ts';
+import type { AbortedTxn } from './transaction-index.ts';
 
 /**
  * A partition's log (Kafka's UnifiedLog): an ordered list of LogSegments, the last one
@@ -22,8 +26,10 @@ import type { StorageContext } from './storage-context.ts';
  *
  * On disk: one directory `<topic>-<partition>` of segment files (see log-file-utils.ts).
  *
- * Offsets: logStartOffset <= highWatermark <= logEndOffset, and lastStableOffset <=
- * highWatermark. logEndOffset only moves after the bytes are written, so a read never
+ * Offsets: logStartOffset <= highWatermark <= logEndOffset, and logStartOffset <=
+ * lastStableOffset <= highWatermark: the LSO is the first offset of the oldest transaction
+ * still open (or ended by a marker the high watermark has not passed), else the high
+ * watermark. read_committed fetches stop there. logEndOffset only moves after the bytes are written, so a read never
  * sees an offset whose batch is not in the file. Offsets are JavaScript numbers, and the
  * log refuses to assign one above Number.MAX_SAFE_INTEGER (DESIGN.md "Offsets").
  *
@@ -40,10 +46,20 @@ import type { StorageContext } from './storage-context.ts';
  * a batch out of sequence or from an old epoch is refused. Batches without a producer id
  * cost one header read. Producer state is snapshotted at rolls and on close.
  *
+ * Transactions (KIP-98, KIP-890): appends have an origin. Clients' transactional batches
+ * continue their producer's transaction, or open one only with the verification guard
+ * maybeStartTransactionVerification handed out; coordinators append markers
+ * (appendTransactionMarker) and transactional offset commits (epoch checked, no
+ * sequences). An ABORT marker adds an entry to its segment's `.txnindex`, which
+ * read_committed reads return as `abortedTransactions`.
+ *
  * Crash behaviour: load() trusts segments below the recovery point and recovers the rest
  * (LogSegment.recover: truncate at the first bad batch, rebuild indexes), deleting every
  * segment after one that had to be truncated, then rebuilds producer state from the
- * newest snapshot at or below the log end plus the batches after it. A failed write
+ * newest snapshot at or below the log end plus the batches after it; after an unclean
+ * stop, from a snapshot no later than the first recovered segment, so the `.txnindex`
+ * entries that may not have reached the disk are written again by the replay (the
+ * entries at or above the replay start are dropped first). A failed write
  * (ENOSPC, EIO) is cut back so the file ends at the last acknowledged batch; the append
  * fails with KAFKA_STORAGE_ERROR and the next append tries again. A failed fsync takes
  * the log offline (its data's durability is unknown; Kafka does the same).
@@ -71,6 +87,19 @@ export interface LogAppendInfo {
 export interface AppendOptions {
   /** Written into each batch's partitionLeaderEpoch. */
   leaderEpoch?: number;
+  /**
+   * Who writes (Kafka's AppendOrigin), 'client' by default: a producer, fully checked. A
+   * 'coordinator' (group or transaction coordinator, this broker) may write transaction
+   * markers and transactional batches without sequences (TxnOffsetCommit); their epochs
+   * are checked, sequences are not. Follower appends (assignOffsets false) are not checked.
+   */
+  origin?: 'client' | 'coordinator';
+  /**
+   * KIP-890: the guard maybeStartTransactionVerification returned for this produce, once
+   * the transaction coordinator confirmed the partition is in the transaction. Required
+   * for a client's transactional batch that opens a transaction.
+   */
+  verificationGuard?: VerificationGuard;
   /**
    * True (leader): the log assigns offsets. False (follower): batches keep theirs, which
    * must start at or after logEndOffset and ascend.
@@ -104,6 +133,19 @@ export interface FetchDataInfo {
   logEndOffset: number;
   highWatermark: number;
   lastStableOffset: number;
+  /**
+   * For 'committed' reads: the aborted transactions overlapping the returned range, by
+   * their first offset (the consumer drops their records); null for other isolations.
+   */
+  abortedTransactions: Array<{ producerId: number; firstOffset: number }> | null;
+}
+
+/** A COMMIT or ABORT a transaction coordinator writes (WriteTxnMarkers). */
+export interface TransactionMarkerInput {
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  committed: boolean;
 }
 
 export interface LoadLogOptions {
@@ -170,8 +212,6 @@ export class UnifiedLog {
   #logStartOffset: number;
   #logEndOffset: number;
   #highWatermark: number;
-  /** Set by the transaction layer while a transaction is open; null means "= high watermark". */
-  #firstUnstableOffset: number | null = null;
   #recoveryPoint: number;
   #unflushedMessages = 0;
   #lastFlushMs: number;
@@ -215,8 +255,11 @@ export class UnifiedLog {
     for (const name of names) {
       const base = offsetFromFileName(name);
       const isLogSwap = name.endsWith(LOG_FILE_SUFFIX + SWAP_FILE_SUFFIX);
+      // A cleaner output's transaction index completes the swap with its log (below).
+      const isTxnIndexSwap = name.endsWith(TXN_INDEX_FILE_SUFFIX + SWAP_FILE_SUFFIX) && base !== null &&
+        present.has(logFileName(base) + SWAP_FILE_SUFFIX);
       if (name.endsWith(CLEANED_FILE_SUFFIX) || name.endsWith(DELETED_FILE_SUFFIX) || name.endsWith(TMP_FILE_SUFFIX) ||
-        (name.endsWith(SWAP_FILE_SUFFIX) && !isLogSwap)) {
+        (name.endsWith(SWAP_FILE_SUFFIX) && !isLogSwap && !isTxnIndexSwap)) {
         await fs.unlink(join(dir, name));
         present.delete(name);
       } else if (isLogSwap && base !== null) {
@@ -228,6 +271,13 @@ export class UnifiedLog {
       // indexes were never written, so the old ones go and are rebuilt on first use.
       await fs.unlink(join(dir, indexFileName(base)));
       await fs.unlink(join(dir, timeIndexFileName(base)));
+      // The cleaner copied the old segment's aborted transactions (offsets never change).
+      const txnSwap = transactionIndexFileName(base) + SWAP_FILE_SUFFIX;
+      if (present.has(txnSwap)) {
+        await fs.rename(join(dir, txnSwap), join(dir, transactionIndexFileName(base)));
+        present.delete(txnSwap);
+        present.add(transactionIndexFileName(base));
+      }
       await fs.rename(join(dir, logFileName(base) + SWAP_FILE_SUFFIX), join(dir, logFileName(base)));
       present.add(logFileName(base));
       ctx.logger.info({ dir, baseOffset: base }, 'completed an interrupted cleaner swap');
@@ -237,7 +287,8 @@ export class UnifiedLog {
       const base = offsetFromFileName(name);
       if (base === null) continue;
       if (name.endsWith(LOG_FILE_SUFFIX)) bases.push(base);
-      else if ((name.endsWith(INDEX_FILE_SUFFIX) || name.endsWith(TIME_INDEX_FILE_SUFFIX)) && !present.has(logFileName(base))) {
+      else if ((name.endsWith(INDEX_FILE_SUFFIX) || name.endsWith(TIME_INDEX_FILE_SUFFIX) || name.endsWith(TXN_INDEX_FILE_SUFFIX)) &&
+        !present.has(logFileName(base))) {
         await fs.unlink(join(dir, name));
       }
     }
@@ -253,8 +304,11 @@ export class UnifiedLog {
     }
 
     let recoveryPoint = opts.recoveryPoint;
+    // Segments from here on are recovered; their transaction indexes may lack entries.
+    let firstRecoveredBase = Number.MAX_SAFE_INTEGER;
     if (!opts.hadCleanShutdown) {
       const from = Math.max(0, floorSegment(segments, recoveryPoint));
+      firstRecoveredBase = segments[from]!.baseOffset;
       for (let i = from; i < segments.length; i++) {
         const seg = segments[i]!;
         const result = await seg.recover();
@@ -276,30 +330,53 @@ export class UnifiedLog {
     active.pin();
     if (!opts.hadCleanShutdown) recoveryPoint = logEndOffset;
     const producerState = ProducerStateManager.open(ctx, dir, present);
-    await UnifiedLog.#rebuildProducerState(ctx, producerState, segments, logEndOffset);
+    await UnifiedLog.#rebuildProducerState(ctx, producerState, segments, logEndOffset, firstRecoveredBase);
     return new UnifiedLog(ctx, dir, topic, partition, config, segments, logEndOffset, { ...opts, recoveryPoint }, producerState);
   }
 
   /**
-   * Loads the newest usable snapshot at or below `logEndOffset` and replays the batch
-   * headers after it (Kafka's loadProducerState). Without a snapshot the whole log is
-   * replayed: slow for a large log that never rolled since an upgrade, but always right.
+   * Loads the newest usable snapshot at or below `logEndOffset` (and at or below
+   * `replayNoLaterThan`) and replays the batch headers after it (Kafka's
+   * loadProducerState). Without a snapshot the whole log is replayed: slow for a large log
+   * that never rolled since an upgrade, but always right.
+   *
+   * The transaction indexes follow the replay: every entry whose marker is at or after
+   * the replay start is dropped and the replay appends it again, with the same last
+   * stable offset (the replay applies the append rules batch by batch). Entries below
+   * the replay start were written and fsynced before the snapshot's segment rolled.
    */
-  static async #rebuildProducerState(ctx: StorageContext, state: ProducerStateManager, segments: readonly LogSegment[], logEndOffset: number): Promise<void> {
-    const from = await state.truncateAndReload(segments[0]!.baseOffset, logEndOffset);
+  static async #rebuildProducerState(ctx: StorageContext, state: ProducerStateManager, segments: readonly LogSegment[], logEndOffset: number,
+    replayNoLaterThan = Number.MAX_SAFE_INTEGER): Promise<void> {
+    const from = await state.truncateAndReload(segments[0]!.baseOffset, logEndOffset, Math.min(logEndOffset, replayNoLaterThan));
+    const first = Math.max(0, floorSegment(segments, from));
+    // An entry's marker lies in its own segment, so only segments from the one holding
+    // `from` can hold entries at or after it.
+    for (let i = first; i < segments.length; i++) await segments[i]!.txnIndex.truncateTo(from);
     if (from >= logEndOffset) return;
     const now = ctx.clock.now();
     let batches = 0;
-    for (let i = Math.max(0, floorSegment(segments, from)); i < segments.length; i++) {
+    let aborted = 0;
+    for (let i = first; i < segments.length; i++) {
       const seg = segments[i]!;
+      const found: AbortedTxn[] = [];
       const stopped = await seg.forEachBatchFrom(from, (b, view, at) => {
-        state.replayBatch(view, at, b, now);
+        const completed = state.replayBatch(view, at, b, now);
+        if (completed?.aborted === true) {
+          found.push({ producerId: completed.producerId, firstOffset: completed.firstOffset, lastOffset: completed.lastOffset, lastStableOffset: completed.lastStableOffset });
+        }
         batches++;
       });
       if (stopped !== null) ctx.logger.warn({ segment: seg.path, reason: stopped }, 'producer state replay stopped early in a segment');
+      if (found.length > 0) {
+        await seg.txnIndex.append(found);
+        // The recovery point may already be past this segment: the entries must be on disk.
+        await seg.txnIndex.flush();
+        aborted += found.length;
+      }
     }
     state.advanceMapEndOffset(logEndOffset);
-    ctx.logger.info({ dir: state.dir, from, to: logEndOffset, batches, producers: state.producerCount }, 'rebuilt producer state from the log');
+    ctx.logger.info({ dir: state.dir, from, to: logEndOffset, batches, abortedTransactions: aborted, producers: state.producerCount },
+      'rebuilt producer state from the log');
   }
 
   get config(): LogConfig {
@@ -323,9 +400,15 @@ export class UnifiedLog {
     return this.#highWatermark;
   }
 
+  /**
+   * Kafka's LSO: the first unstable offset (oldest open transaction, or one whose marker is
+   * not yet below the high watermark) when below the high watermark, else the high
+   * watermark; never below the log start.
+   */
   get lastStableOffset(): number {
     const hw = this.#highWatermark;
-    return this.#firstUnstableOffset === null ? hw : Math.max(this.#logStartOffset, Math.min(this.#firstUnstableOffset, hw));
+    const unstable = this.#producerState.firstUnstableOffset();
+    return unstable === null ? hw : Math.max(this.#logStartOffset, Math.min(unstable, hw));
   }
 
   /** Offsets below this are fsynced: recovery after a crash starts here. */
@@ -360,15 +443,39 @@ export class UnifiedLog {
   /** Replication moves the high watermark; it stays within [logStartOffset, logEndOffset]. */
   updateHighWatermark(offset: number): number {
     this.#highWatermark = Math.max(this.#logStartOffset, Math.min(offset, this.#logEndOffset));
+    this.#producerState.onHighWatermarkUpdated(this.#highWatermark);
     return this.#highWatermark;
   }
 
   /**
-   * The transaction layer reports the first offset of the oldest open transaction, or null
-   * when none is open; lastStableOffset is that bounded by the high watermark.
+   * KIP-890 part 1 (Kafka 3.6+): call before asking the transaction coordinator whether
+   * this partition is in the producer's transaction, and pass the result to append() as
+   * `verificationGuard` once it says yes. SENTINEL when the producer already has a
+   * transaction open at this epoch (nothing to verify). A marker or any transactional
+   * write of the producer in between voids the guard, so a verification that raced with
+   * an abort cannot open a transaction the coordinator does not know about.
    */
-  updateFirstUnstableOffset(offset: number | null): void {
-    this.#firstUnstableOffset = offset;
+  maybeStartTransactionVerification(producerId: number, baseSequence: number, producerEpoch: number): VerificationGuard {
+    if (this.#producerState.hasOngoingTransaction(producerId, producerEpoch)) return VerificationGuard.SENTINEL;
+    return this.#producerState.maybeCreateVerificationStateEntry(producerId, baseSequence, producerEpoch).guard;
+  }
+
+  /**
+   * Writes a COMMIT or ABORT marker for a producer (the transaction coordinator's
+   * WriteTxnMarkers): a control batch at the log end, checked against the producer's
+   * epoch and the last coordinator epoch (INVALID_PRODUCER_EPOCH,
+   * TRANSACTION_COORDINATOR_FENCED). Ends the producer's open transaction; an abort
+   * enters the segment's transaction index.
+   */
+  appendTransactionMarker(marker: TransactionMarkerInput, leaderEpoch?: number): Promise<LogAppendInfo> {
+    const batch = buildEndTransactionMarkerBatch({
+      type: marker.committed ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
+      producerId: BigInt(marker.producerId),
+      producerEpoch: marker.producerEpoch,
+      coordinatorEpoch: marker.coordinatorEpoch,
+      timestamp: this.#ctx.clock.now(),
+    });
+    return this.append(batch, { origin: 'coordinator', crcVerified: true, ...(leaderEpoch !== undefined ? { leaderEpoch } : {}) });
   }
 
   #checkUsable(): void {
@@ -383,7 +490,8 @@ export class UnifiedLog {
   append(records: Buffer, options: AppendOptions = {}): Promise<LogAppendInfo> {
     try {
       this.#checkUsable();
-      const batches = this.#validate(records, options.crcVerified ?? false);
+      const origin = options.assignOffsets === false ? 'replication' : options.origin ?? 'client';
+      const batches = this.#validate(records, options.crcVerified ?? false, origin);
       const hasProducerId = batches.some((b) => b.producerId >= 0);
       return new Promise((resolve, reject) => {
         this.#queue.push({ kind: 'append', batches, hasProducerId, bytes: records.length, options, resolve, reject });
@@ -394,7 +502,7 @@ export class UnifiedLog {
     }
   }
 
-  #validate(records: Buffer, crcVerified: boolean): PendingBatch[] {
+  #validate(records: Buffer, crcVerified: boolean, origin: 'client' | 'coordinator' | 'replication'): PendingBatch[] {
     const batches: PendingBatch[] = [];
     let pos = 0;
     if (records.length === 0) throw new InvalidRecordError('append of zero batches');
@@ -425,17 +533,21 @@ export class UnifiedLog {
         baseSequence: -1,
         isTransactional: false,
         isControl: false,
+        marker: null,
       };
       // The high word alone says whether there is a producer id (-1 and anything negative: none).
       const high = buffer.readInt32BE(BatchOffsets.producerId);
-      if (high >= 0) this.#readProducerFields(batch, high, pos);
+      if (high >= 0) this.#readProducerFields(batch, high, pos, origin);
+      else if (origin !== 'replication' && (buffer.readInt16BE(BatchOffsets.attributes) & Attributes.CONTROL) !== 0) {
+        throw new InvalidRecordError(`control batch at byte ${pos} has no producer id`);
+      }
       batches.push(batch);
       pos += size;
     }
     return batches;
   }
 
-  #readProducerFields(batch: PendingBatch, high: number, pos: number): void {
+  #readProducerFields(batch: PendingBatch, high: number, pos: number, origin: 'client' | 'coordinator' | 'replication'): void {
     const buffer = batch.buffer;
     if (high > MAX_PRODUCER_ID_HIGH_WORD) {
       throw new UnknownProducerIdError(`batch at byte ${pos} has producer id ${buffer.readBigInt64BE(BatchOffsets.producerId)}, which no broker hands out`);
@@ -446,9 +558,22 @@ export class UnifiedLog {
     const attributes = buffer.readInt16BE(BatchOffsets.attributes);
     batch.isTransactional = (attributes & Attributes.TRANSACTIONAL) !== 0;
     batch.isControl = (attributes & Attributes.CONTROL) !== 0;
-    // Kafka's LogValidator: a data batch with a producer id needs a sequence (and, here, an
-    // epoch). Transaction markers carry no sequence.
-    if (!batch.isControl && (batch.baseSequence < 0 || batch.producerEpoch < 0)) {
+    if (origin === 'replication') {
+      if (batch.isControl && batch.recordCount > 0) batch.marker = readMarker(buffer, 0, buffer.length);
+      return;
+    }
+    if (batch.isControl) {
+      // Kafka's LogValidator: only coordinators write control batches.
+      if (origin === 'client') throw new InvalidRecordError(`batch at byte ${pos}: clients may not write control batches`);
+      batch.marker = batch.recordCount > 0 ? readMarker(buffer, 0, buffer.length) : null;
+      if (batch.marker === null || !batch.isTransactional) {
+        throw new InvalidRecordError(`control batch at byte ${pos} of producer ${batch.producerId} is not a transaction marker`);
+      }
+      return;
+    }
+    // Kafka's LogValidator: a data batch with a producer id needs an epoch, and a client's a
+    // sequence; a coordinator's transactional offset commits carry none (AppendOrigin.COORDINATOR).
+    if (batch.producerEpoch < 0 || (origin === 'client' && batch.baseSequence < 0)) {
       throw new InvalidRecordError(`batch at byte ${pos} of producer ${batch.producerId} has epoch ${batch.producerEpoch} and sequence ${batch.baseSequence}`);
     }
   }
@@ -539,7 +664,8 @@ export class UnifiedLog {
     const done: Array<[PendingAppend, LogAppendInfo]> = [];
     // Producer state of appends validated in this group but not yet written; it becomes
     // the partition's state run by run, once each run's bytes are in the file.
-    const pending = new Map<number, ProducerStateEntry>();
+    const pending = new PendingProducerState();
+    const verificationEnabled = this.#config.transactionPartitionVerificationEnable !== false;
     try {
       await this.activeSegment.trimTail();
       while (i < group.length) {
@@ -561,8 +687,13 @@ export class UnifiedLog {
           if (a.hasProducerId) {
             let duplicate: BatchMetadata | null;
             try {
-              ({ duplicate } = this.#producerState.checkAppend(a.batches, first, a.options.assignOffsets !== false, pending,
-                logAppendTime ? now : -1, now));
+              ({ duplicate } = this.#producerState.checkAppend(a.batches, first, pending, {
+                origin: a.options.assignOffsets === false ? 'replication' : a.options.origin ?? 'client',
+                logAppendTime: logAppendTime ? now : -1,
+                nowMs: now,
+                verificationGuard: a.options.verificationGuard,
+                verificationEnabled,
+              }));
             } catch (err) {
               a.reject(err);
               i++;
@@ -621,6 +752,19 @@ export class UnifiedLog {
         if (run.length > 0) {
           await active.append(run);
           this.#logEndOffset = next;
+          const aborted: AbortedTxn[] = [];
+          for (const c of pending.completed) {
+            if (c.aborted) aborted.push({ producerId: c.producerId, firstOffset: c.firstOffset, lastOffset: c.lastOffset, lastStableOffset: c.lastStableOffset });
+          }
+          if (aborted.length > 0) {
+            try {
+              await active.txnIndex.append(aborted);
+            } catch (err) {
+              // The marker is in the log but read_committed could not learn of the abort:
+              // offline, like a failed fsync; a restart rebuilds the entry from the log.
+              throw this.#goOffline(err);
+            }
+          }
           this.#producerState.commit(pending, next);
           if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
         }
@@ -715,13 +859,15 @@ export class UnifiedLog {
   /**
    * Reads stored batches from `fetchOffset`. Throws OffsetOutOfRangeError outside
    * [logStartOffset, logEndOffset], CorruptLogError when the first batch to serve fails its
-   * CRC (later corrupt batches just end the result early).
+   * CRC (later corrupt batches just end the result early). 'committed' reads stop at the
+   * last stable offset and list the aborted transactions overlapping what they return.
    */
   async read(fetchOffset: number, options: ReadOptions): Promise<FetchDataInfo> {
     this.#checkUsable();
     const logEnd = this.#logEndOffset;
-    const upper = options.isolation === 'high_watermark' ? this.#highWatermark
-      : options.isolation === 'committed' ? this.lastStableOffset : logEnd;
+    const lastStable = this.lastStableOffset;
+    const committed = options.isolation === 'committed';
+    const upper = options.isolation === 'high_watermark' ? this.#highWatermark : committed ? lastStable : logEnd;
     const info: FetchDataInfo = {
       records: Buffer.alloc(0),
       fetchOffset,
@@ -729,7 +875,8 @@ export class UnifiedLog {
       logStartOffset: this.#logStartOffset,
       logEndOffset: logEnd,
       highWatermark: this.#highWatermark,
-      lastStableOffset: this.lastStableOffset,
+      lastStableOffset: lastStable,
+      abortedTransactions: committed ? [] : null,
     };
     if (fetchOffset < this.#logStartOffset || fetchOffset > logEnd) {
       throw new OffsetOutOfRangeError(`offset ${fetchOffset} outside [${this.#logStartOffset}, ${logEnd}] of ${this.topic}-${this.partition}`);
@@ -752,10 +899,33 @@ export class UnifiedLog {
       if (result !== null) {
         info.records = result.records;
         info.nextOffset = result.nextOffset;
+        if (committed) info.abortedTransactions = await this.#collectAbortedTransactions(segments, i, fetchOffset, result.nextOffset);
         return info;
       }
     }
     return info;
+  }
+
+  /**
+   * Kafka's collectAbortedTransactions: from the segment holding the fetch offset on, the
+   * aborted transactions with lastOffset >= fetchOffset and firstOffset < upperBound
+   * (the offset after the returned data); stops at the first entry whose LSO reached the
+   * upper bound (every transaction starting below it had ended by then).
+   */
+  async #collectAbortedTransactions(segments: readonly LogSegment[], from: number, fetchOffset: number, upperBound: number):
+  Promise<Array<{ producerId: number; firstOffset: number }>> {
+    const out: Array<{ producerId: number; firstOffset: number }> = [];
+    for (let i = from; i < segments.length; i++) {
+      let found;
+      try {
+        found = await segments[i]!.txnIndex.collect(fetchOffset, upperBound);
+      } catch (err) {
+        throw storageErrorFrom(err, `transaction index of ${this.topic}-${this.partition}`);
+      }
+      for (const t of found.txns) out.push({ producerId: t.producerId, firstOffset: t.firstOffset });
+      if (found.complete) break;
+    }
+    return out;
   }
 
   /**
@@ -997,7 +1167,7 @@ export class UnifiedLog {
     for (const seg of this.#pendingDeletes) await seg.deleteFiles().catch(() => undefined);
     for (const seg of this.#segments) {
       if (this.#offline === null) await seg.persistIndexes(true);
-      await seg.close();
+      await seg.close(this.#offline === null);
     }
   }
 

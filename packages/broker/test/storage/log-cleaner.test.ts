@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Attributes, ControlRecordType, buildEndTransactionMarkerBatch } from '@samsa/protocol';
+import { Attributes } from '@samsa/protocol';
 import { ManualClock } from '../../src/storage/clock.ts';
 import { FaultInjectingFs } from '../../src/storage/fault-injecting-fs.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
@@ -100,13 +100,22 @@ describe('LogCleaner', () => {
     const { manager } = await compactedEnv();
     const log = await manager.getOrCreateLog('txn', 0);
     await log.append(batchOf([{ key: 'a', value: 'committed-plain' }]));
-    await log.append(batchOf([{ key: 'a', value: 'aborted-txn' }], { transactional: true, producerId: 5n, producerEpoch: 0, baseSequence: 0 }));
-    await log.append(buildEndTransactionMarkerBatch({ type: ControlRecordType.ABORT, producerId: 5n, producerEpoch: 0, coordinatorEpoch: 1, timestamp: 0 }));
+    const verificationGuard = log.maybeStartTransactionVerification(5, 0, 0);
+    await log.append(batchOf([{ key: 'a', value: 'aborted-txn' }], { transactional: true, producerId: 5n, producerEpoch: 0, baseSequence: 0 }),
+      { verificationGuard });
     await log.append(batchOf([{ key: 'b', value: 'b1' }]));
+    log.updateHighWatermark(log.logEndOffset);
+    await log.roll();
+    assert.equal(await manager.cleaner.clean(log, { force: true }), null, 'an open transaction holds the LSO: nothing below the active segment is cleanable');
+    await log.appendTransactionMarker({ producerId: 5, producerEpoch: 0, coordinatorEpoch: 1, committed: false });
     await log.append(batchOf([{ key: 'b', value: 'b2' }]));
     await log.roll();
     log.updateHighWatermark(log.logEndOffset);
     await manager.cleaner.clean(log, { force: true });
+    assert.deepEqual((await log.segments[0]!.txnIndex.entries()).map((t) => [t.producerId, t.firstOffset, t.lastOffset]), [],
+      'the abort marker is in the second segment');
+    assert.deepEqual((await log.segments[1]!.txnIndex.entries()).map((t) => [t.producerId, t.firstOffset, t.lastOffset]), [[5, 1, 3]],
+      'the cleaned segment kept its aborted transaction');
     const batches = await readAllBatches(log);
     assert.ok(batches.some((b) => (b.attributes & Attributes.CONTROL) !== 0), 'marker kept');
     const values = (await readAllRecords(log)).filter((r) => r.key !== null && !r.key.startsWith('\u0000')).map((r) => r.value);
