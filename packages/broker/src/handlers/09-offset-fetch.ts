@@ -3,11 +3,13 @@
  * A null topic list (v2+) asks for every committed offset of the group. Partitions without
  * a committed offset answer -1. Before v2 there is no group-level error, so a coordinator
  * error is reported on every partition.
+ * v7+ carry require_stable (KIP-447): a partition with an offset committed by a
+ * transaction that has not ended yet (TxnOffsetCommit) answers UNSTABLE_OFFSET_COMMIT,
+ * retriable, instead of its last committed offset, per partition as Kafka does. Without
+ * it (and before v7) such a partition answers its last committed offset.
  * v9 carries the member id and epoch of a KIP-848 group member, checked as OffsetCommit
  * checks them (STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID); without them (admin clients) the
  * offsets are answered.
- * Gaps: require_stable (v7+) never answers UNSTABLE_OFFSET_COMMIT, as there are no
- * transactional offset commits yet.
  */
 import { ApiKey, ErrorCode, OffsetFetchRequest, OffsetFetchResponse } from '@samsa/protocol';
 import { defineHandler } from './handler.ts';
@@ -26,12 +28,13 @@ export function offsetFetchHandler(s: BrokerServices) {
         return {
           throttleTimeMs: 0,
           groups: req.groups.map((g) => {
-            const r = s.groups.fetchOffsets(g.groupId, g.topics, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined);
+            const member = v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined;
+            const r = s.groups.fetchOffsets(g.groupId, g.topics, member, req.requireStable);
             return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
           }),
         };
       }
-      const r = s.groups.fetchOffsets(req.groupId, req.topics);
+      const r = s.groups.fetchOffsets(req.groupId, req.topics, undefined, v >= 7 && req.requireStable);
       if (v < 2 && r.errorCode !== ErrorCode.NONE) {
         const topics = (req.topics ?? []).map((t) => ({
           name: t.name,

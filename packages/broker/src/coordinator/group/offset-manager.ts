@@ -143,10 +143,15 @@ export class OffsetManager {
     const key = partitionKey(topic, partition);
     if (value === null) {
       remove(this.#offsets, groupId, key);
-      for (const producerId of this.#openTransactions.get(groupId) ?? []) {
+      const open = this.#openTransactions.get(groupId);
+      if (open === undefined) return;
+      for (const producerId of [...open]) {
         const pending = this.#pending.get(producerId);
         if (pending !== undefined) remove(pending, groupId, key);
+        // A transaction whose offsets of the group are all gone no longer holds the group back.
+        if (pending?.has(groupId) !== true) open.delete(producerId);
       }
+      if (open.size === 0) this.#openTransactions.delete(groupId);
       return;
     }
     // Offsets of a group that is not otherwise known make it a (simple) group, as in Kafka.

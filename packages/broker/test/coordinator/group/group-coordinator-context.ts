@@ -25,6 +25,8 @@ import { ManualClock } from '../../../src/storage/clock.ts';
 export class MemoryCoordinatorLog implements CoordinatorLog {
   readonly entries: Array<LoadedRecord | LoadedMarker> = [];
   failNextAppends = 0;
+  /** The Kafka error code failed appends answer (56, KAFKA_STORAGE_ERROR, unless a test says otherwise). */
+  failWith = 56;
 
   /** The records written, markers left out. */
   get records(): CoordinatorRecord[] {
@@ -51,7 +53,7 @@ export class MemoryCoordinatorLog implements CoordinatorLog {
     await Promise.resolve();
     if (this.failNextAppends > 0) {
       this.failNextAppends--;
-      throw new CoordinatorAppendError(56, 'injected append failure');
+      throw new CoordinatorAppendError(this.failWith, 'injected append failure');
     }
   }
 
