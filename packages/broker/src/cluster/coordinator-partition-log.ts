@@ -1,9 +1,13 @@
 /**
- * The coordinators' window on an internal topic (`__consumer_offsets`): appends go through
- * the replica manager like any produce (validation, offsets, high watermark, waking
- * fetchers), and loading reads the partition's stored batches from its log start.
+ * The coordinators' window on an internal topic (`__consumer_offsets`,
+ * `__transaction_state`): appends go through the replica manager with the coordinator
+ * origin (Kafka's AppendOrigin.COORDINATOR: validation, offsets, high watermark, waking
+ * fetchers; producer epochs checked, sequences not), transactional appends are one
+ * transactional batch of the given producer (TxnOffsetCommit), markers go through
+ * ReplicaManager.appendTransactionMarker, and loading reads the partition's stored
+ * batches from its log start, markers included.
  */
-import { buildRecordBatch, ErrorCode, RecordBatch, BatchOffsets, LOG_OVERHEAD } from '@samsa/protocol';
+import { buildRecordBatch, ErrorCode, RecordBatch, BatchOffsets, LOG_OVERHEAD, readEndTransactionMarker, ControlRecordType } from '@samsa/protocol';
 import {
   CoordinatorAppendError, type CoordinatorLog, type CoordinatorRecord, type LoadedMarker, type LoadedRecord, type TransactionMarker,
 } from '../coordinator/coordinator-runtime.ts';
@@ -22,17 +26,23 @@ export class CoordinatorPartitionLog implements CoordinatorLog {
 
   async append(partition: number, records: readonly CoordinatorRecord[], timestampMs: number,
     transaction?: { producerId: number; producerEpoch: number }): Promise<void> {
-    if (transaction !== undefined) throw new CoordinatorAppendError(ErrorCode.UNKNOWN_SERVER_ERROR, 'transactional coordinator appends are not implemented yet');
-    const batch = buildRecordBatch(records.map((r) => ({ key: r.key, value: r.value, timestamp: timestampMs })));
-    const [result] = await this.#replicas.appendRecords([{ topic: this.#topic, partition, records: batch }]);
-    if (result!.errorCode !== ErrorCode.NONE) {
-      throw new CoordinatorAppendError(result!.errorCode, `append to ${this.#topic}-${partition} failed: ${result!.errorMessage ?? result!.errorCode}`);
+    const batch = buildRecordBatch(records.map((r) => ({ key: r.key, value: r.value, timestamp: timestampMs })),
+      transaction === undefined ? {} : {
+        transactional: true, producerId: BigInt(transaction.producerId), producerEpoch: transaction.producerEpoch,
+        // Coordinator writes carry no sequence: only their epoch is checked (Kafka's TxnOffsetCommit).
+        baseSequence: -1,
+      });
+    const result = await this.#replicas.appendCoordinatorRecords(this.#topic, partition, batch);
+    if (result.errorCode !== ErrorCode.NONE) {
+      throw new CoordinatorAppendError(result.errorCode, `append to ${this.#topic}-${partition} failed: ${result.errorMessage ?? result.errorCode}`);
     }
   }
 
-  appendEndTransactionMarker(partition: number, marker: TransactionMarker): Promise<void> {
-    return Promise.reject(new CoordinatorAppendError(ErrorCode.UNKNOWN_SERVER_ERROR,
-      `transaction markers are not implemented yet (${this.#topic}-${partition}, producer ${marker.producerId})`));
+  async appendEndTransactionMarker(partition: number, marker: TransactionMarker): Promise<void> {
+    const code = await this.#replicas.appendTransactionMarker(this.#topic, partition, marker);
+    if (code !== ErrorCode.NONE) {
+      throw new CoordinatorAppendError(code, `transaction marker for producer ${marker.producerId} on ${this.#topic}-${partition} failed: ${code}`);
+    }
   }
 
   async *read(partition: number): AsyncIterable<LoadedRecord | LoadedMarker> {
@@ -47,7 +57,19 @@ export class CoordinatorPartitionLog implements CoordinatorLog {
         const size = data.records.readInt32BE(pos + BatchOffsets.batchLength) + LOG_OVERHEAD;
         const batch = new RecordBatch(data.records.subarray(pos, pos + size));
         pos += size;
-        if (batch.isControl) continue;
+        if (batch.isControl) {
+          const m = batch.recordCount > 0 && batch.baseOffset >= BigInt(offset) ? readEndTransactionMarker(batch) : null;
+          if (m !== null) {
+            yield {
+              offset: Number(batch.baseOffset),
+              marker: {
+                producerId: Number(batch.producerId), producerEpoch: batch.producerEpoch, coordinatorEpoch: m.coordinatorEpoch,
+                committed: m.type === ControlRecordType.COMMIT,
+              },
+            };
+          }
+          continue;
+        }
         for (const r of batch.records()) {
           if (r.key === null || r.offset < BigInt(offset)) continue;
           yield {

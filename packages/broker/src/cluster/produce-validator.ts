@@ -1,13 +1,15 @@
 /**
  * Checks a client's Produce batches before they reach the log (Kafka's LogValidator), from
  * the batch headers alone wherever Kafka's rules allow: lengths, magic, CRC-32C, dense
- * offsets, control batches, transactional batches (the log checks sizes against
- * max.message.bytes, and producer ids and sequences, as it appends).
+ * offsets, control batches (the log checks sizes against max.message.bytes, and producer
+ * ids, sequences and transaction state, as it appends). `transactionalProducers` reads
+ * which producers a request's transactional batches belong to (KIP-890 verification).
  * Records are decoded only where a rule needs their contents: keys on compacted topics. LogAppendTime topics get the broker's time
  * patched into the batch header (and the CRC recomputed), as Kafka does.
  */
 import {
-  Attributes, BatchOffsets, CorruptRecordError, ErrorCode, LOG_OVERHEAD, RecordBatch, SamsaError, validateRecordBatches, type RecordBatchesInfo,
+  Attributes, BatchOffsets, CorruptRecordError, ErrorCode, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, RecordBatch, SamsaError, validateRecordBatches,
+  type RecordBatchesInfo,
 } from '@samsa/protocol';
 import type { LogConfig } from '../storage/log-config.ts';
 
@@ -48,12 +50,6 @@ export function validateProducedBatches(records: Buffer | null, config: LogConfi
   if (info.hasControl) {
     throw new ProduceValidationError(ErrorCode.INVALID_RECORD, 'clients may not produce control batches');
   }
-  if (hasTransactionalBatch(records, info.isTransactional, info.batchCount)) {
-    // No transaction coordinator yet (InitProducerId refuses transactional ids), so such a
-    // batch can only come from a confused client; accepting it would show uncommitted
-    // records to read_committed consumers.
-    throw new ProduceValidationError(ErrorCode.INVALID_TXN_STATE, 'transactions are not supported by this broker yet');
-  }
   let logAppendTime = -1;
   const compacted = config.cleanupPolicy.includes('compact');
   const appendTime = config.messageTimestampType === 'LogAppendTime';
@@ -76,14 +72,38 @@ export function validateProducedBatches(records: Buffer | null, config: LogConfi
   return { info, logAppendTime };
 }
 
-function hasTransactionalBatch(records: Buffer, first: boolean, batchCount: number): boolean {
-  if (first || batchCount === 1) return first;
+/** The producer of a transactional batch: what verification asks the coordinator about. */
+export interface TransactionalProducer {
+  producerId: number;
+  producerEpoch: number;
+  /** The first transactional batch's base sequence (KIP-890 keeps the lowest seen). */
+  baseSequence: number;
+}
+
+/**
+ * The distinct (producer id, epoch) pairs of the transactional batches in `records`, from
+ * headers only; stops quietly at bytes that are not a whole batch (validation reports
+ * those). Kafka's RequestUtils.hasTransactionalRecords and getTransactionalProducerInfo.
+ */
+export function transactionalProducers(records: Buffer | null): TransactionalProducer[] {
+  const out: TransactionalProducer[] = [];
+  if (records === null) return out;
   let pos = 0;
-  while (pos < records.length) {
-    if ((records.readInt16BE(pos + BatchOffsets.attributes) & Attributes.TRANSACTIONAL) !== 0) return true;
-    pos += records.readInt32BE(pos + BatchOffsets.batchLength) + LOG_OVERHEAD;
+  while (pos + RECORD_BATCH_OVERHEAD <= records.length) {
+    const size = records.readInt32BE(pos + BatchOffsets.batchLength) + LOG_OVERHEAD;
+    if (size < RECORD_BATCH_OVERHEAD || pos + size > records.length) break;
+    const attributes = records.readInt16BE(pos + BatchOffsets.attributes);
+    const high = records.readInt32BE(pos + BatchOffsets.producerId);
+    if ((attributes & Attributes.TRANSACTIONAL) !== 0 && high >= 0) {
+      const producerId = high * 4294967296 + records.readUInt32BE(pos + BatchOffsets.producerId + 4);
+      const producerEpoch = records.readInt16BE(pos + BatchOffsets.producerEpoch);
+      if (!out.some((p) => p.producerId === producerId && p.producerEpoch === producerEpoch)) {
+        out.push({ producerId, producerEpoch, baseSequence: records.readInt32BE(pos + BatchOffsets.baseSequence) });
+      }
+    }
+    pos += size;
   }
-  return false;
+  return out;
 }
 
 function checkKeys(batch: RecordBatch, batchIndex: number): void {

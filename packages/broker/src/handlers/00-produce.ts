@@ -7,8 +7,13 @@
  * the batch: on one node, the same moment); other values get INVALID_REQUIRED_ACKS.
  * Idempotent producers (KIP-98): the log checks producer ids, epochs and sequences, and a
  * retried batch is answered with its first write's base offset.
- * Gaps: transactional batches are refused with INVALID_TXN_STATE (no transaction
- * coordinator yet), quotas.
+ * Transactional producers (KIP-98): the request's transactional id goes with the batches;
+ * without one every partition gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED (Kafka's answer).
+ * A batch that opens a transaction on a partition is first verified with the transaction
+ * coordinator (KIP-890 part 1, Kafka 3.6+); a failed verification is answered as Kafka
+ * 3.8 answers v3-v10: INVALID_TXN_STATE, or NOT_ENOUGH_REPLICAS for retriable coordinator
+ * errors (TRANSACTION_ABORTABLE is v11+, not served).
+ * Gaps: quotas, v10-11.
  */
 import { ApiKey, ErrorCode, ProduceRequest, ProduceResponse, type Input } from '@samsa/protocol';
 import type { ProduceInput, ProduceResult } from '../cluster/replica-manager.ts';
@@ -33,7 +38,7 @@ export function produceHandler(s: BrokerServices) {
       if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return { responses: errorAll(ErrorCode.INVALID_REQUIRED_ACKS) };
       const inputs: ProduceInput[] = [];
       for (const t of req.topicData) {
-        for (const p of t.partitionData) inputs.push({ topic: t.name, partition: p.index, records: p.records });
+        for (const p of t.partitionData) inputs.push({ topic: t.name, partition: p.index, records: p.records, transactionalId: req.transactionalId });
       }
       const results = await s.replicas.appendRecords(inputs);
       if (req.acks === 0) return null;

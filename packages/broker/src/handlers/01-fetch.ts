@@ -1,13 +1,15 @@
 /**
  * Fetch (key 1), v4-16. Long polling with max_wait_ms and min_bytes; max_bytes and
  * partition_max_bytes with KIP-74 (the first partition with data always returns a whole
- * batch); stored batches returned untouched. Topics by id from v13. read_committed reads
- * up to the last stable offset.
+ * batch); stored batches returned untouched. Topics by id from v13. read_committed
+ * (isolation level 1) reads up to the last stable offset and lists the aborted
+ * transactions overlapping the returned batches (the consumer drops their records);
+ * read_uncommitted answers a null list, as Kafka does.
  * Fetch sessions (KIP-227) are declined: the answer always carries session id 0, so
  * clients keep sending full fetch requests; an incremental request for a session we never
  * created gets FETCH_SESSION_ID_NOT_FOUND.
- * Gaps: v0-3 (would need down-conversion to magic 0/1), follower fetching, aborted
- * transaction lists (issue 6), preferred read replicas.
+ * Gaps: v0-3 (would need down-conversion to magic 0/1), follower fetching, preferred read
+ * replicas.
  */
 import { ApiKey, EMPTY_BUFFER, ErrorCode, FetchRequest, FetchResponse, type Input, type Uuid } from '@samsa/protocol';
 import type { FetchInput } from '../cluster/replica-manager.ts';
@@ -57,7 +59,9 @@ export function fetchHandler(s: BrokerServices) {
           partitionIndex: r.partition, errorCode: r.errorCode, highWatermark: r.highWatermark,
           lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset,
           // Kafka sends empty record sets, never null: librdkafka cannot parse a null one.
-          abortedTransactions: req.isolationLevel === 1 ? [] : null, records: r.records ?? EMPTY_BUFFER,
+          abortedTransactions: r.abortedTransactions === null ? (req.isolationLevel === 1 ? [] : null)
+            : r.abortedTransactions.map((t) => ({ producerId: BigInt(t.producerId), firstOffset: BigInt(t.firstOffset) })),
+          records: r.records ?? EMPTY_BUFFER,
         });
       }
       const responses = [...byTopic].map(([topic, partitions]) => ({ topic, topicId: names.get(topic)!, partitions }));
