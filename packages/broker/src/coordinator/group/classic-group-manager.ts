@@ -115,8 +115,12 @@ export class ClassicGroupManager {
   /** Groups whose current rebalance is in its initial delay (KIP-134). */
   readonly #initialDelay = new Set<string>();
 
-  constructor(ctx: ShardContext) {
+  /** Whether offsets (committed, or pending in a transaction) keep a group in existence. */
+  readonly #holdsOffsets: (groupId: string) => boolean;
+
+  constructor(ctx: ShardContext, holdsOffsets: (groupId: string) => boolean = () => false) {
     this.#ctx = ctx;
+    this.#holdsOffsets = holdsOffsets;
   }
 
   group(groupId: string): ClassicGroup | undefined {
@@ -609,9 +613,13 @@ export class ClassicGroupManager {
     return this.#finish(undefined);
   }
 
-  /** A group created by a join that never got a member is forgotten again. */
+  /**
+   * A group created by a join that never got a member is forgotten again, unless it is a
+   * simple group with offsets: those keep it, to be deleted or expired with them.
+   */
   #maybeDropEmptyNewGroup(group: ClassicGroup): void {
-    if (group.is(ClassicGroupState.Empty) && group.size === 0 && group.pendingMembers.size === 0 && group.generationId === 0 && group.protocolType === null) {
+    if (group.is(ClassicGroupState.Empty) && group.size === 0 && group.pendingMembers.size === 0 && group.generationId === 0 && group.protocolType === null
+      && !this.#holdsOffsets(group.groupId)) {
       this.removeGroup(group.groupId);
     }
   }

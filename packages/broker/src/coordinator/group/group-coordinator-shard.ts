@@ -37,7 +37,7 @@ export class GroupCoordinatorShard implements CoordinatorShard {
 
   constructor(clock: Clock, timer: CoordinatorTimer<GroupCoordinatorShard>, config: GroupCoordinatorConfig, topics: GroupTopicLookup) {
     this.#ctx = new ShardContext(clock, timer, config, topics);
-    this.#classic = new ClassicGroupManager(this.#ctx);
+    this.#classic = new ClassicGroupManager(this.#ctx, (groupId) => this.#offsets.holdsGroup(groupId));
     this.#consumer = new ConsumerGroupManager(this.#ctx, this.#classic);
     this.#offsets = new OffsetManager(this.#ctx, this.#classic, this.#consumer);
   }

@@ -221,6 +221,11 @@ export class OffsetManager {
     return false;
   }
 
+  /** Whether the group has committed offsets or offsets pending in a transaction: it must not be forgotten. */
+  holdsGroup(groupId: string): boolean {
+    return this.hasOffsets(groupId) || this.hasOpenTransactions(groupId);
+  }
+
   /** Whether a transaction holds offsets of the group. */
   hasOpenTransactions(groupId: string): boolean {
     return this.#openTransactions.has(groupId);

@@ -317,6 +317,21 @@ describe('pending transactional offsets and deletion, expiry, deleted topics', (
     assert.deepEqual(stable(ctx, [['t', 0]]), ['t-0=UNSTABLE']);
   });
 
+  it('a group holding offsets, pending or committed, is not forgotten when a JoinGroup that never completes expires', async () => {
+    const ctx = await GroupCoordinatorTestContext.start();
+    await txnCommit(ctx, { offsets: [['t', 0, 10]] });
+    await commit(ctx, [['u', 0, 1]], 'plain');
+    for (const groupId of [G, 'plain']) {
+      const r = await ctx.join({ groupId, apiVersion: 4, sessionTimeoutMs: 10_000 });
+      assert.equal(r.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+    }
+    await ctx.advance(10_000); // the pending members expire
+    assert.deepEqual(ctx.coordinator.listGroups().groups.map((g) => [g.groupId, g.groupState]).sort(), [['plain', 'Empty'], [G, 'Empty']]);
+    assert.deepEqual(await ctx.coordinator.deleteGroups([G, 'plain']), [{ groupId: G, errorCode: ErrorCode.NONE }, { groupId: 'plain', errorCode: ErrorCode.NONE }]);
+    await end(ctx, P1, true);
+    assert.deepEqual([...committed(ctx), ...committed(ctx, 'plain')], []);
+  });
+
   it('expiry keeps a committed offset whose partition has a pending one, and a group with an open transaction', async () => {
     const ctx = await GroupCoordinatorTestContext.start({ offsetsRetentionMs: 60 * MINUTE, offsetsRetentionCheckIntervalMs: MINUTE });
     await commit(ctx, [['t', 0, 5], ['t', 1, 6]]);
