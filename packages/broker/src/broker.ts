@@ -11,8 +11,12 @@ import type { BrokerInfo } from './cluster/metadata-store.ts';
 import { ReplicaManager } from './cluster/replica-manager.ts';
 import { TopicManager } from './cluster/topic-manager.ts';
 import { CoordinatorPartitionLog } from './cluster/coordinator-partition-log.ts';
-import { groupCoordinatorConfigFrom, logConfigFor, logDefaultsFrom, topicPolicyFrom } from './config-bridge.ts';
+import { BrokerTransactionMarkerWriter } from './cluster/transaction-marker-writer.ts';
+import {
+  groupCoordinatorConfigFrom, logConfigFor, logDefaultsFrom, topicPolicyFrom, transactionCoordinatorConfigFrom, transactionStateTopicConfigs,
+} from './config-bridge.ts';
 import { GROUP_METADATA_TOPIC, GroupCoordinator } from './coordinator/group/group-coordinator.ts';
+import { TRANSACTION_STATE_TOPIC, TransactionCoordinator } from './coordinator/transaction/transaction-coordinator.ts';
 import type { BrokerConfig } from './config/index.ts';
 import { createHandlers } from './handlers/index.ts';
 import { HandlerRegistry } from './handlers/registry.ts';
@@ -34,17 +38,19 @@ export class Broker {
   readonly #logs: LogManager;
   readonly #metadata: LocalMetadataStore;
   readonly #groups: GroupCoordinator;
+  readonly #transactions: TransactionCoordinator;
   readonly #server: SocketServer;
   readonly #bound: BoundListener[];
   #closing: Promise<void> | null = null;
 
   private constructor(config: BrokerConfig, log: Logger, logs: LogManager, metadata: LocalMetadataStore, groups: GroupCoordinator,
-    server: SocketServer, bound: BoundListener[]) {
+    transactions: TransactionCoordinator, server: SocketServer, bound: BoundListener[]) {
     this.config = config;
     this.log = log;
     this.#logs = logs;
     this.#metadata = metadata;
     this.#groups = groups;
+    this.#transactions = transactions;
     this.#server = server;
     this.#bound = bound;
   }
@@ -114,7 +120,40 @@ export class Broker {
     await groups.startup();
     topics.onTopicDeleted((name) => groups.onTopicsDeleted([name]));
     const producerIds = new ProducerIdManager(metadata);
-    const services: BrokerServices = { nodeId, config, metadata, replicas, topics, groups, log, logDirs, producerIds };
+    // After the group coordinator: transactions found in Prepare* on load write their
+    // markers at once, `__consumer_offsets` partitions included.
+    const transactions = new TransactionCoordinator({
+      log: new CoordinatorPartitionLog(TRANSACTION_STATE_TOPIC, replicas),
+      topic: {
+        partitionCount: () => metadata.topic(TRANSACTION_STATE_TOPIC)?.partitions.length ?? null,
+        async create(partitions) {
+          const r = await topics.createTopic({
+            name: TRANSACTION_STATE_TOPIC, numPartitions: partitions, replicationFactor: config.get('transaction.state.log.replication.factor'),
+            assignments: [], configs: transactionStateTopicConfigs(config),
+          }, false);
+          const count = metadata.topic(TRANSACTION_STATE_TOPIC)?.partitions.length;
+          if (count === undefined) throw new Error(r.errorMessage ?? `could not create ${TRANSACTION_STATE_TOPIC}`);
+          return count;
+        },
+      },
+      clock: systemClock,
+      config: transactionCoordinatorConfigFrom(config),
+      numPartitions: config.get('transaction.state.log.num.partitions'),
+      producerIds,
+      markers: new BrokerTransactionMarkerWriter(replicas, groups, GROUP_METADATA_TOPIC),
+      coordinatorEpochFor: (partition) => replicas.getPartition(TRANSACTION_STATE_TOPIC, partition)?.leaderEpoch ?? 0,
+      partitionExists(topic, partition) {
+        const t = metadata.topic(topic);
+        return t !== undefined && partition >= 0 && partition < t.partitions.length;
+      },
+      groupMetadataTopic: GROUP_METADATA_TOPIC,
+      groupPartitionFor: (groupId) => groups.partitionFor(groupId),
+      logger: log.child({ component: 'transaction-coordinator' }),
+    });
+    await transactions.startup();
+    // KIP-890 part 1: transactional produces are checked against the coordinator.
+    replicas.setTransactionVerifier(transactions);
+    const services: BrokerServices = { nodeId, config, metadata, replicas, topics, groups, transactions, log, logDirs, producerIds };
     // A dynamic change to a log.* default reaches every topic that does not override it.
     config.onChange(() => topics.reapplyLogConfigs());
     const registry = new HandlerRegistry();
@@ -130,7 +169,7 @@ export class Broker {
     const bound = await server.listen(listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
     const adv = advertisedAddress(config, bound);
     advertised = { nodeId, host: adv.host, port: adv.port, rack: config.get('broker.rack') };
-    const broker = new Broker(config, log, logs, metadata, groups, server, bound);
+    const broker = new Broker(config, log, logs, metadata, groups, transactions, server, bound);
     log.info({ listeners: bound.map((b) => `${b.name}://${b.host}:${b.port}`), logDirs, clusterId: metadata.clusterId, nodeId },
       'Samsa broker started');
     return broker;
@@ -149,6 +188,7 @@ export class Broker {
     this.#closing ??= (async () => {
       this.log.info('Samsa broker shutting down');
       await this.#server.close();
+      this.#transactions.shutdown();
       this.#groups.shutdown();
       await this.#logs.shutdown();
       await this.#metadata.close();

@@ -7,6 +7,7 @@ import type { TopicPolicy } from './cluster/topic-manager.ts';
 import { effectiveTopicConfig, toLogConfig, validateTopicConfig, type BrokerConfig } from './config/index.ts';
 import { assignorClassNames } from './coordinator/group/assignor/server-assignors.ts';
 import { defaultGroupCoordinatorConfig, type GroupCoordinatorConfig } from './coordinator/group/shard-context.ts';
+import type { TransactionCoordinatorConfig } from './coordinator/transaction/transaction-metadata.ts';
 import type { LogConfig } from './storage/log-config.ts';
 
 export function logConfigFor(config: BrokerConfig, overrides: Record<string, string>): LogConfig {
@@ -50,5 +51,30 @@ export function groupCoordinatorConfigFrom(config: BrokerConfig): GroupCoordinat
     consumerGroupMaxSize: config.get('group.consumer.max.size'),
     // Kafka 3.x's class names stand for the assignors Kafka 4 calls uniform and range.
     consumerGroupAssignors: [...new Set(config.get('group.consumer.assignors').map((name) => assignorClassNames.get(name) ?? name))],
+  };
+}
+
+/** The transaction coordinator's settings (transaction.* and transactional.id.* keys). */
+export function transactionCoordinatorConfigFrom(config: BrokerConfig): TransactionCoordinatorConfig {
+  return {
+    transactionMaxTimeoutMs: config.get('transaction.max.timeout.ms'),
+    transactionalIdExpirationMs: config.get('transactional.id.expiration.ms'),
+    abortTimedOutTransactionsIntervalMs: config.get('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+    removeExpiredTransactionalIdsIntervalMs: config.get('transaction.remove.expired.transaction.cleanup.interval.ms'),
+  };
+}
+
+/**
+ * The configs `__transaction_state` is created with (Kafka's transactionTopicConfigs):
+ * compacted, uncompressed, no unclean leader election, its own segment size and
+ * min.insync.replicas.
+ */
+export function transactionStateTopicConfigs(config: BrokerConfig): Record<string, string> {
+  return {
+    'cleanup.policy': 'compact',
+    'compression.type': 'uncompressed',
+    'unclean.leader.election.enable': 'false',
+    'min.insync.replicas': String(config.get('transaction.state.log.min.isr')),
+    'segment.bytes': String(config.get('transaction.state.log.segment.bytes')),
   };
 }

@@ -4,8 +4,10 @@
  * partition the group id hashes to, which on one node is this broker; the topic is created
  * and loaded on the first request, as Kafka does. v0 is kept for librdkafka before 2.11.1,
  * whose consumer groups depend on seeing it advertised (CLIENTS.md §5).
- * Gaps: key type 1 (transactional ids) answers COORDINATOR_NOT_AVAILABLE until the
- * transaction coordinator exists; key type 2 (share groups) is INVALID_REQUEST.
+ * Key type 1 is a transactional id: its coordinator is the leader of the
+ * `__transaction_state` partition the id hashes to, created and loaded on first request
+ * the same way (coordinator/transaction/).
+ * Gaps: key type 2 (share groups) is INVALID_REQUEST.
  */
 import { ApiKey, ErrorCode, FindCoordinatorRequest, FindCoordinatorResponse, kafkaErrors } from '@samsa/protocol';
 import { defineHandler } from './handler.ts';
@@ -21,8 +23,7 @@ export function findCoordinatorHandler(s: BrokerServices) {
     if (keyType === GROUP) {
       errorCode = await s.groups.findCoordinator(key);
     } else if (keyType === TRANSACTION) {
-      errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      errorMessage = 'This broker does not coordinate transactions yet.';
+      errorCode = await s.transactions.findCoordinator(key);
     } else {
       errorCode = ErrorCode.INVALID_REQUEST;
       errorMessage = `Unknown coordinator type ${keyType}.`;

@@ -17,6 +17,10 @@ import { deleteTopicsHandler } from './20-delete-topics.ts';
 import { deleteRecordsHandler } from './21-delete-records.ts';
 import { initProducerIdHandler } from './22-init-producer-id.ts';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.ts';
+import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.ts';
+import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.ts';
+import { endTxnHandler } from './26-end-txn.ts';
+import { txnOffsetCommitHandler } from './28-txn-offset-commit.ts';
 import { describeConfigsHandler } from './32-describe-configs.ts';
 import { alterConfigsHandler } from './33-alter-configs.ts';
 import { describeLogDirsHandler } from './35-describe-log-dirs.ts';
@@ -25,6 +29,8 @@ import { deleteGroupsHandler } from './42-delete-groups.ts';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
 import { describeClusterHandler } from './60-describe-cluster.ts';
+import { describeTransactionsHandler } from './65-describe-transactions.ts';
+import { listTransactionsHandler } from './66-list-transactions.ts';
 import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.ts';
 import { consumerGroupDescribeHandler } from './69-consumer-group-describe.ts';
 import type { HandlerRegistry } from './registry.ts';
@@ -52,6 +58,10 @@ export function createHandlers(registry: HandlerRegistry, s: BrokerServices): vo
     .register(deleteRecordsHandler(s))
     .register(initProducerIdHandler(s))
     .register(offsetForLeaderEpochHandler(s))
+    .register(addPartitionsToTxnHandler(s))
+    .register(addOffsetsToTxnHandler(s))
+    .register(endTxnHandler(s))
+    .register(txnOffsetCommitHandler(s))
     .register(describeConfigsHandler(s))
     .register(alterConfigsHandler(s))
     .register(describeLogDirsHandler(s))
@@ -60,6 +70,8 @@ export function createHandlers(registry: HandlerRegistry, s: BrokerServices): vo
     .register(deleteGroupsHandler(s))
     .register(offsetDeleteHandler(s))
     .register(describeClusterHandler(s))
+    .register(describeTransactionsHandler(s))
+    .register(listTransactionsHandler(s))
     .register(consumerGroupHeartbeatHandler(s))
     .register(consumerGroupDescribeHandler(s));
 }

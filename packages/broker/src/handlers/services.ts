@@ -4,6 +4,7 @@ import type { ReplicaManager } from '../cluster/replica-manager.ts';
 import type { TopicManager } from '../cluster/topic-manager.ts';
 import type { BrokerConfig } from '../config/index.ts';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.ts';
+import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator.ts';
 import type { Logger } from '../logger.ts';
 
 /** The domain objects handlers call into. */
@@ -16,6 +17,8 @@ export interface BrokerServices {
   /** Producer ids and epochs (InitProducerId). */
   readonly producerIds: ProducerIdManager;
   readonly groups: GroupCoordinator;
+  /** Transactions (InitProducerId with a transactional id, AddPartitionsToTxn, EndTxn, ...). */
+  readonly transactions: TransactionCoordinator;
   readonly log: Logger;
   /** The log dirs, for DescribeLogDirs. */
   readonly logDirs: readonly string[];
