@@ -6,8 +6,7 @@
  */
 import { ProtocolError } from './errors.ts';
 import { apis, type ApiSpec } from './generated/api-keys.ts';
-import { RequestHeader } from './generated/request-header.ts';
-import { ResponseHeader } from './generated/response-header.ts';
+import { RequestHeader, ResponseHeader } from './generated/codecs.ts';
 import type { Input } from './primitives/message-support.ts';
 import { Reader } from './primitives/reader.ts';
 import { Writer } from './primitives/writer.ts';

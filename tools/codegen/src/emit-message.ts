@@ -13,6 +13,26 @@ export function emitMessage(msg: MessageSpec): string {
   return new MessageEmitter(msg).emit();
 }
 
+/**
+ * The facts of a message's codec object (MessageCodec minus read, write and defaults), as
+ * [property, TypeScript literal]. The module's own codec and the lazy one in codecs.ts
+ * both take them from here, so the two cannot disagree.
+ */
+export function codecFacts(m: MessageSpec): Array<[string, string]> {
+  const f = m.flexibleVersions;
+  const v = m.validVersions;
+  const flexibleMin = f === null || !contains(f, Math.max(f.lo, v.lo)) || f.lo > v.hi ? 'null' : String(Math.max(f.lo, v.lo));
+  return [
+    ['name', `'${m.name}'`],
+    ['schema', `'${m.file}'`],
+    ['type', `'${m.type}'`],
+    ['apiKey', String(m.apiKey ?? 'null')],
+    ['minVersion', String(v.lo)],
+    ['maxVersion', String(v.hi)],
+    ['flexibleMinVersion', flexibleMin],
+  ];
+}
+
 class MessageEmitter {
   readonly #msg: MessageSpec;
   readonly #valid: VersionRange;
@@ -392,13 +412,7 @@ class MessageEmitter {
     const m = this.#msg;
     const t = m.root.typeName;
     this.#line(`export const ${t}: MessageCodec<${t}> = {`);
-    this.#line(`  name: '${m.name}',`);
-    this.#line(`  schema: '${m.file}',`);
-    this.#line(`  type: '${m.type}',`);
-    this.#line(`  apiKey: ${m.apiKey ?? 'null'},`);
-    this.#line(`  minVersion: ${m.validVersions.lo},`);
-    this.#line(`  maxVersion: ${m.validVersions.hi},`);
-    this.#line(`  flexibleMinVersion: ${m.flexibleVersions === null || !contains(m.flexibleVersions, Math.max(m.flexibleVersions.lo, m.validVersions.lo)) || m.flexibleVersions.lo > m.validVersions.hi ? 'null' : Math.max(m.flexibleVersions.lo, m.validVersions.lo)},`);
+    for (const [k, v] of codecFacts(m)) this.#line(`  ${k}: ${v},`);
     this.#line(`  read: read${t},`);
     this.#line(`  write: write${t},`);
     this.#line(`  defaults: default${t},`);

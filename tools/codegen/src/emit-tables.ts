@@ -1,4 +1,8 @@
-/** Emits the API key table, the error-code table and the index of the generated package. */
+/**
+ * Emits the API key table, the error-code table, the lazy codec table and the index of
+ * the generated package.
+ */
+import { codecFacts } from './emit-message.ts';
 import type { MessageSpec } from './schema.ts';
 import type { KafkaErrorDef } from './kafka-errors.ts';
 
@@ -18,12 +22,14 @@ export function emitApiKeys(messages: readonly MessageSpec[]): string {
   const responses = new Map(messages.filter((m) => m.type === 'response').map((m) => [m.apiKey, m]));
   const lines: string[] = [HEADER('the request and response schemas')];
   lines.push(`import type { MessageCodec } from '../primitives/message-support.ts';`);
+  const codecs: string[] = [];
   for (const m of requests) {
     const resp = responses.get(m.apiKey);
     if (!resp) throw new Error(`${m.file}: no response schema with apiKey ${m.apiKey}`);
-    lines.push(`import { ${m.name} } from './${moduleName(m.name)}.ts';`);
-    lines.push(`import { ${resp.name} } from './${moduleName(resp.name)}.ts';`);
+    codecs.push(`  ${m.name}, ${resp.name},`);
   }
+  // The lazy codecs: the table loads no message module (see codecs.ts).
+  lines.push(`import {\n${codecs.join('\n')}\n} from './codecs.ts';`);
   lines.push('');
   lines.push('/** Every API key by its name in the schemas. */');
   lines.push('export const ApiKey = {');
@@ -91,11 +97,50 @@ export function emitErrorCodes(errors: readonly KafkaErrorDef[]): string {
   return lines.join('\n') + '\n';
 }
 
-export function emitIndex(messages: readonly MessageSpec[], withErrors: boolean): string {
+/**
+ * codecs.ts: for every message, its type (an alias of the interface in the message's
+ * module) and a lazy codec that loads the module on first use (primitives/lazy-codec.ts).
+ * Importing it loads none of the message modules: `import type` is erased.
+ */
+export function emitCodecs(messages: readonly MessageSpec[]): string {
+  const sorted = [...messages].sort((a, b) => a.name.localeCompare(b.name));
   const lines: string[] = [HEADER('the schema directory listing')];
-  for (const m of [...messages].sort((a, b) => a.name.localeCompare(b.name))) {
-    lines.push(`export * from './${moduleName(m.name)}.ts';`);
+  lines.push('// Each message\'s codec, loaded from its module on first use; see primitives/lazy-codec.ts.');
+  lines.push('');
+  lines.push(`import { createRequire } from 'node:module';`);
+  lines.push(`import { lazyCodec, siblingLoader, type CodecFacts } from '../primitives/lazy-codec.ts';`);
+  lines.push(`import type { MessageCodec } from '../primitives/message-support.ts';`);
+  for (const m of sorted) lines.push(`import type { ${m.name} as ${m.name}Message } from './${moduleName(m.name)}.ts';`);
+  lines.push('');
+  lines.push('const load = siblingLoader(createRequire(import.meta.url), import.meta.url);');
+  lines.push('');
+  lines.push('function codec<T>(module: string, facts: CodecFacts): MessageCodec<T> {');
+  lines.push('  return lazyCodec<T>(facts, () => load(module, facts.name) as MessageCodec<T>);');
+  lines.push('}');
+  for (const m of sorted) {
+    const t = m.name;
+    const facts = codecFacts(m).map(([k, v]) => `${k}: ${v}`).join(', ');
+    lines.push('');
+    lines.push(`export type ${t} = ${t}Message;`);
+    lines.push(`export const ${t}: MessageCodec<${t}> = codec('${moduleName(t)}', {`);
+    lines.push(`  ${facts},`);
+    lines.push('});');
   }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * The index: every message module's types (`export type *`, erased at run time, so no
+ * module is loaded), and each message's name as type and lazy codec from codecs.ts.
+ */
+export function emitIndex(messages: readonly MessageSpec[], withErrors: boolean): string {
+  const sorted = [...messages].sort((a, b) => a.name.localeCompare(b.name));
+  const lines: string[] = [HEADER('the schema directory listing')];
+  for (const m of sorted) {
+    lines.push(`export type * from './${moduleName(m.name)}.ts';`);
+  }
+  // Named, so they win over the interfaces of the same names in the `export type *` above.
+  lines.push(`export {\n${sorted.map((m) => `  ${m.name},`).join('\n')}\n} from './codecs.ts';`);
   lines.push(`export * from './api-keys.ts';`);
   if (withErrors) lines.push(`export * from './error-codes.ts';`);
   return lines.join('\n') + '\n';

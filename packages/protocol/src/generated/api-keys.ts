@@ -2,158 +2,84 @@
 
 
 import type { MessageCodec } from '../primitives/message-support.ts';
-import { ProduceRequest } from './produce-request.ts';
-import { ProduceResponse } from './produce-response.ts';
-import { FetchRequest } from './fetch-request.ts';
-import { FetchResponse } from './fetch-response.ts';
-import { ListOffsetsRequest } from './list-offsets-request.ts';
-import { ListOffsetsResponse } from './list-offsets-response.ts';
-import { MetadataRequest } from './metadata-request.ts';
-import { MetadataResponse } from './metadata-response.ts';
-import { LeaderAndIsrRequest } from './leader-and-isr-request.ts';
-import { LeaderAndIsrResponse } from './leader-and-isr-response.ts';
-import { StopReplicaRequest } from './stop-replica-request.ts';
-import { StopReplicaResponse } from './stop-replica-response.ts';
-import { UpdateMetadataRequest } from './update-metadata-request.ts';
-import { UpdateMetadataResponse } from './update-metadata-response.ts';
-import { ControlledShutdownRequest } from './controlled-shutdown-request.ts';
-import { ControlledShutdownResponse } from './controlled-shutdown-response.ts';
-import { OffsetCommitRequest } from './offset-commit-request.ts';
-import { OffsetCommitResponse } from './offset-commit-response.ts';
-import { OffsetFetchRequest } from './offset-fetch-request.ts';
-import { OffsetFetchResponse } from './offset-fetch-response.ts';
-import { FindCoordinatorRequest } from './find-coordinator-request.ts';
-import { FindCoordinatorResponse } from './find-coordinator-response.ts';
-import { JoinGroupRequest } from './join-group-request.ts';
-import { JoinGroupResponse } from './join-group-response.ts';
-import { HeartbeatRequest } from './heartbeat-request.ts';
-import { HeartbeatResponse } from './heartbeat-response.ts';
-import { LeaveGroupRequest } from './leave-group-request.ts';
-import { LeaveGroupResponse } from './leave-group-response.ts';
-import { SyncGroupRequest } from './sync-group-request.ts';
-import { SyncGroupResponse } from './sync-group-response.ts';
-import { DescribeGroupsRequest } from './describe-groups-request.ts';
-import { DescribeGroupsResponse } from './describe-groups-response.ts';
-import { ListGroupsRequest } from './list-groups-request.ts';
-import { ListGroupsResponse } from './list-groups-response.ts';
-import { SaslHandshakeRequest } from './sasl-handshake-request.ts';
-import { SaslHandshakeResponse } from './sasl-handshake-response.ts';
-import { ApiVersionsRequest } from './api-versions-request.ts';
-import { ApiVersionsResponse } from './api-versions-response.ts';
-import { CreateTopicsRequest } from './create-topics-request.ts';
-import { CreateTopicsResponse } from './create-topics-response.ts';
-import { DeleteTopicsRequest } from './delete-topics-request.ts';
-import { DeleteTopicsResponse } from './delete-topics-response.ts';
-import { DeleteRecordsRequest } from './delete-records-request.ts';
-import { DeleteRecordsResponse } from './delete-records-response.ts';
-import { InitProducerIdRequest } from './init-producer-id-request.ts';
-import { InitProducerIdResponse } from './init-producer-id-response.ts';
-import { OffsetForLeaderEpochRequest } from './offset-for-leader-epoch-request.ts';
-import { OffsetForLeaderEpochResponse } from './offset-for-leader-epoch-response.ts';
-import { AddPartitionsToTxnRequest } from './add-partitions-to-txn-request.ts';
-import { AddPartitionsToTxnResponse } from './add-partitions-to-txn-response.ts';
-import { AddOffsetsToTxnRequest } from './add-offsets-to-txn-request.ts';
-import { AddOffsetsToTxnResponse } from './add-offsets-to-txn-response.ts';
-import { EndTxnRequest } from './end-txn-request.ts';
-import { EndTxnResponse } from './end-txn-response.ts';
-import { WriteTxnMarkersRequest } from './write-txn-markers-request.ts';
-import { WriteTxnMarkersResponse } from './write-txn-markers-response.ts';
-import { TxnOffsetCommitRequest } from './txn-offset-commit-request.ts';
-import { TxnOffsetCommitResponse } from './txn-offset-commit-response.ts';
-import { DescribeAclsRequest } from './describe-acls-request.ts';
-import { DescribeAclsResponse } from './describe-acls-response.ts';
-import { CreateAclsRequest } from './create-acls-request.ts';
-import { CreateAclsResponse } from './create-acls-response.ts';
-import { DeleteAclsRequest } from './delete-acls-request.ts';
-import { DeleteAclsResponse } from './delete-acls-response.ts';
-import { DescribeConfigsRequest } from './describe-configs-request.ts';
-import { DescribeConfigsResponse } from './describe-configs-response.ts';
-import { AlterConfigsRequest } from './alter-configs-request.ts';
-import { AlterConfigsResponse } from './alter-configs-response.ts';
-import { AlterReplicaLogDirsRequest } from './alter-replica-log-dirs-request.ts';
-import { AlterReplicaLogDirsResponse } from './alter-replica-log-dirs-response.ts';
-import { DescribeLogDirsRequest } from './describe-log-dirs-request.ts';
-import { DescribeLogDirsResponse } from './describe-log-dirs-response.ts';
-import { SaslAuthenticateRequest } from './sasl-authenticate-request.ts';
-import { SaslAuthenticateResponse } from './sasl-authenticate-response.ts';
-import { CreatePartitionsRequest } from './create-partitions-request.ts';
-import { CreatePartitionsResponse } from './create-partitions-response.ts';
-import { CreateDelegationTokenRequest } from './create-delegation-token-request.ts';
-import { CreateDelegationTokenResponse } from './create-delegation-token-response.ts';
-import { RenewDelegationTokenRequest } from './renew-delegation-token-request.ts';
-import { RenewDelegationTokenResponse } from './renew-delegation-token-response.ts';
-import { ExpireDelegationTokenRequest } from './expire-delegation-token-request.ts';
-import { ExpireDelegationTokenResponse } from './expire-delegation-token-response.ts';
-import { DescribeDelegationTokenRequest } from './describe-delegation-token-request.ts';
-import { DescribeDelegationTokenResponse } from './describe-delegation-token-response.ts';
-import { DeleteGroupsRequest } from './delete-groups-request.ts';
-import { DeleteGroupsResponse } from './delete-groups-response.ts';
-import { ElectLeadersRequest } from './elect-leaders-request.ts';
-import { ElectLeadersResponse } from './elect-leaders-response.ts';
-import { IncrementalAlterConfigsRequest } from './incremental-alter-configs-request.ts';
-import { IncrementalAlterConfigsResponse } from './incremental-alter-configs-response.ts';
-import { AlterPartitionReassignmentsRequest } from './alter-partition-reassignments-request.ts';
-import { AlterPartitionReassignmentsResponse } from './alter-partition-reassignments-response.ts';
-import { ListPartitionReassignmentsRequest } from './list-partition-reassignments-request.ts';
-import { ListPartitionReassignmentsResponse } from './list-partition-reassignments-response.ts';
-import { OffsetDeleteRequest } from './offset-delete-request.ts';
-import { OffsetDeleteResponse } from './offset-delete-response.ts';
-import { DescribeClientQuotasRequest } from './describe-client-quotas-request.ts';
-import { DescribeClientQuotasResponse } from './describe-client-quotas-response.ts';
-import { AlterClientQuotasRequest } from './alter-client-quotas-request.ts';
-import { AlterClientQuotasResponse } from './alter-client-quotas-response.ts';
-import { DescribeUserScramCredentialsRequest } from './describe-user-scram-credentials-request.ts';
-import { DescribeUserScramCredentialsResponse } from './describe-user-scram-credentials-response.ts';
-import { AlterUserScramCredentialsRequest } from './alter-user-scram-credentials-request.ts';
-import { AlterUserScramCredentialsResponse } from './alter-user-scram-credentials-response.ts';
-import { VoteRequest } from './vote-request.ts';
-import { VoteResponse } from './vote-response.ts';
-import { BeginQuorumEpochRequest } from './begin-quorum-epoch-request.ts';
-import { BeginQuorumEpochResponse } from './begin-quorum-epoch-response.ts';
-import { EndQuorumEpochRequest } from './end-quorum-epoch-request.ts';
-import { EndQuorumEpochResponse } from './end-quorum-epoch-response.ts';
-import { DescribeQuorumRequest } from './describe-quorum-request.ts';
-import { DescribeQuorumResponse } from './describe-quorum-response.ts';
-import { AlterPartitionRequest } from './alter-partition-request.ts';
-import { AlterPartitionResponse } from './alter-partition-response.ts';
-import { UpdateFeaturesRequest } from './update-features-request.ts';
-import { UpdateFeaturesResponse } from './update-features-response.ts';
-import { EnvelopeRequest } from './envelope-request.ts';
-import { EnvelopeResponse } from './envelope-response.ts';
-import { FetchSnapshotRequest } from './fetch-snapshot-request.ts';
-import { FetchSnapshotResponse } from './fetch-snapshot-response.ts';
-import { DescribeClusterRequest } from './describe-cluster-request.ts';
-import { DescribeClusterResponse } from './describe-cluster-response.ts';
-import { DescribeProducersRequest } from './describe-producers-request.ts';
-import { DescribeProducersResponse } from './describe-producers-response.ts';
-import { BrokerRegistrationRequest } from './broker-registration-request.ts';
-import { BrokerRegistrationResponse } from './broker-registration-response.ts';
-import { BrokerHeartbeatRequest } from './broker-heartbeat-request.ts';
-import { BrokerHeartbeatResponse } from './broker-heartbeat-response.ts';
-import { UnregisterBrokerRequest } from './unregister-broker-request.ts';
-import { UnregisterBrokerResponse } from './unregister-broker-response.ts';
-import { DescribeTransactionsRequest } from './describe-transactions-request.ts';
-import { DescribeTransactionsResponse } from './describe-transactions-response.ts';
-import { ListTransactionsRequest } from './list-transactions-request.ts';
-import { ListTransactionsResponse } from './list-transactions-response.ts';
-import { AllocateProducerIdsRequest } from './allocate-producer-ids-request.ts';
-import { AllocateProducerIdsResponse } from './allocate-producer-ids-response.ts';
-import { ConsumerGroupHeartbeatRequest } from './consumer-group-heartbeat-request.ts';
-import { ConsumerGroupHeartbeatResponse } from './consumer-group-heartbeat-response.ts';
-import { ConsumerGroupDescribeRequest } from './consumer-group-describe-request.ts';
-import { ConsumerGroupDescribeResponse } from './consumer-group-describe-response.ts';
-import { ControllerRegistrationRequest } from './controller-registration-request.ts';
-import { ControllerRegistrationResponse } from './controller-registration-response.ts';
-import { GetTelemetrySubscriptionsRequest } from './get-telemetry-subscriptions-request.ts';
-import { GetTelemetrySubscriptionsResponse } from './get-telemetry-subscriptions-response.ts';
-import { PushTelemetryRequest } from './push-telemetry-request.ts';
-import { PushTelemetryResponse } from './push-telemetry-response.ts';
-import { AssignReplicasToDirsRequest } from './assign-replicas-to-dirs-request.ts';
-import { AssignReplicasToDirsResponse } from './assign-replicas-to-dirs-response.ts';
-import { ListClientMetricsResourcesRequest } from './list-client-metrics-resources-request.ts';
-import { ListClientMetricsResourcesResponse } from './list-client-metrics-resources-response.ts';
-import { DescribeTopicPartitionsRequest } from './describe-topic-partitions-request.ts';
-import { DescribeTopicPartitionsResponse } from './describe-topic-partitions-response.ts';
+import {
+  ProduceRequest, ProduceResponse,
+  FetchRequest, FetchResponse,
+  ListOffsetsRequest, ListOffsetsResponse,
+  MetadataRequest, MetadataResponse,
+  LeaderAndIsrRequest, LeaderAndIsrResponse,
+  StopReplicaRequest, StopReplicaResponse,
+  UpdateMetadataRequest, UpdateMetadataResponse,
+  ControlledShutdownRequest, ControlledShutdownResponse,
+  OffsetCommitRequest, OffsetCommitResponse,
+  OffsetFetchRequest, OffsetFetchResponse,
+  FindCoordinatorRequest, FindCoordinatorResponse,
+  JoinGroupRequest, JoinGroupResponse,
+  HeartbeatRequest, HeartbeatResponse,
+  LeaveGroupRequest, LeaveGroupResponse,
+  SyncGroupRequest, SyncGroupResponse,
+  DescribeGroupsRequest, DescribeGroupsResponse,
+  ListGroupsRequest, ListGroupsResponse,
+  SaslHandshakeRequest, SaslHandshakeResponse,
+  ApiVersionsRequest, ApiVersionsResponse,
+  CreateTopicsRequest, CreateTopicsResponse,
+  DeleteTopicsRequest, DeleteTopicsResponse,
+  DeleteRecordsRequest, DeleteRecordsResponse,
+  InitProducerIdRequest, InitProducerIdResponse,
+  OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse,
+  AddPartitionsToTxnRequest, AddPartitionsToTxnResponse,
+  AddOffsetsToTxnRequest, AddOffsetsToTxnResponse,
+  EndTxnRequest, EndTxnResponse,
+  WriteTxnMarkersRequest, WriteTxnMarkersResponse,
+  TxnOffsetCommitRequest, TxnOffsetCommitResponse,
+  DescribeAclsRequest, DescribeAclsResponse,
+  CreateAclsRequest, CreateAclsResponse,
+  DeleteAclsRequest, DeleteAclsResponse,
+  DescribeConfigsRequest, DescribeConfigsResponse,
+  AlterConfigsRequest, AlterConfigsResponse,
+  AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse,
+  DescribeLogDirsRequest, DescribeLogDirsResponse,
+  SaslAuthenticateRequest, SaslAuthenticateResponse,
+  CreatePartitionsRequest, CreatePartitionsResponse,
+  CreateDelegationTokenRequest, CreateDelegationTokenResponse,
+  RenewDelegationTokenRequest, RenewDelegationTokenResponse,
+  ExpireDelegationTokenRequest, ExpireDelegationTokenResponse,
+  DescribeDelegationTokenRequest, DescribeDelegationTokenResponse,
+  DeleteGroupsRequest, DeleteGroupsResponse,
+  ElectLeadersRequest, ElectLeadersResponse,
+  IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse,
+  AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse,
+  ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse,
+  OffsetDeleteRequest, OffsetDeleteResponse,
+  DescribeClientQuotasRequest, DescribeClientQuotasResponse,
+  AlterClientQuotasRequest, AlterClientQuotasResponse,
+  DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse,
+  AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse,
+  VoteRequest, VoteResponse,
+  BeginQuorumEpochRequest, BeginQuorumEpochResponse,
+  EndQuorumEpochRequest, EndQuorumEpochResponse,
+  DescribeQuorumRequest, DescribeQuorumResponse,
+  AlterPartitionRequest, AlterPartitionResponse,
+  UpdateFeaturesRequest, UpdateFeaturesResponse,
+  EnvelopeRequest, EnvelopeResponse,
+  FetchSnapshotRequest, FetchSnapshotResponse,
+  DescribeClusterRequest, DescribeClusterResponse,
+  DescribeProducersRequest, DescribeProducersResponse,
+  BrokerRegistrationRequest, BrokerRegistrationResponse,
+  BrokerHeartbeatRequest, BrokerHeartbeatResponse,
+  UnregisterBrokerRequest, UnregisterBrokerResponse,
+  DescribeTransactionsRequest, DescribeTransactionsResponse,
+  ListTransactionsRequest, ListTransactionsResponse,
+  AllocateProducerIdsRequest, AllocateProducerIdsResponse,
+  ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse,
+  ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse,
+  ControllerRegistrationRequest, ControllerRegistrationResponse,
+  GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse,
+  PushTelemetryRequest, PushTelemetryResponse,
+  AssignReplicasToDirsRequest, AssignReplicasToDirsResponse,
+  ListClientMetricsResourcesRequest, ListClientMetricsResourcesResponse,
+  DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse,
+} from './codecs.ts';
 
 /** Every API key by its name in the schemas. */
 export const ApiKey = {
