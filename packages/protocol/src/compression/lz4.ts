@@ -1,8 +1,16 @@
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
+import { createRequire } from 'node:module';
+import type * as Lz4 from 'lz4-napi';
 import { corruptCompressed, maxOutputOf, outputTooLarge } from './limits.ts';
 import type { DecompressOptions } from './limits.ts';
 import { decodeLz4Block, OUTPUT_FULL } from './lz4-block.ts';
 import { xxhash32 } from './xxhash32.ts';
+
+let native: typeof Lz4 | undefined;
+
+/** The native addon, loaded on first use: most brokers and clients never meet lz4. */
+function lz4(): typeof Lz4 {
+  return native ??= createRequire(import.meta.url)('lz4-napi') as typeof Lz4;
+}
 
 /**
  * LZ4 in Kafka is the LZ4 frame format (magic 0x184D2204), with independent blocks (the
@@ -41,7 +49,7 @@ function asBuffer(data: Uint8Array): Buffer {
 }
 
 export function lz4Compress(data: Uint8Array, options?: Lz4CompressOptions): Buffer {
-  const out = compressFrameSync(asBuffer(data));
+  const out = lz4().compressFrameSync(asBuffer(data));
   if (options?.legacyHeaderChecksum) {
     const flg = out[4]!;
     const hcAt = 6 + ((flg & 0x08) ? 8 : 0) + ((flg & 0x01) ? 4 : 0);
@@ -171,7 +179,7 @@ export function lz4Decompress(data: Uint8Array, options?: Lz4DecompressOptions):
     const f = frames[0]!;
     let out: Buffer;
     try {
-      out = decompressFrameSync(asBuffer(data).subarray(f.start, f.end));
+      out = lz4().decompressFrameSync(asBuffer(data).subarray(f.start, f.end));
     } catch (err) {
       throw corruptCompressed('lz4', (err as Error).message, err);
     }

@@ -1,6 +1,14 @@
-import { compressSync, uncompressSync } from 'snappy';
+import { createRequire } from 'node:module';
+import type * as Snappy from 'snappy';
 import { corruptCompressed, maxOutputOf, outputTooLarge } from './limits.ts';
 import type { DecompressOptions } from './limits.ts';
+
+let native: typeof Snappy | undefined;
+
+/** The native addon, loaded on first use: most brokers and clients never meet snappy. */
+function snappy(): typeof Snappy {
+  return native ??= createRequire(import.meta.url)('snappy') as typeof Snappy;
+}
 
 /**
  * Snappy as Kafka's clients write it. There are two framings in the wild and a reader
@@ -25,7 +33,7 @@ const XERIAL_HEADER_SIZE = 16;
 const XERIAL_BLOCK_SIZE = 32 * 1024;
 
 export function snappyCompress(data: Uint8Array, options?: SnappyOptions): Buffer {
-  if (options?.framing === 'raw') return compressSync(data);
+  if (options?.framing === 'raw') return snappy().compressSync(data);
   const blocks: Buffer[] = [];
   const header = Buffer.alloc(XERIAL_HEADER_SIZE);
   XERIAL_MAGIC.copy(header, 0);
@@ -34,7 +42,7 @@ export function snappyCompress(data: Uint8Array, options?: SnappyOptions): Buffe
   blocks.push(header);
   let total = XERIAL_HEADER_SIZE;
   for (let i = 0; i < data.length; i += XERIAL_BLOCK_SIZE) {
-    const block = compressSync(data.subarray(i, Math.min(i + XERIAL_BLOCK_SIZE, data.length)));
+    const block = snappy().compressSync(data.subarray(i, Math.min(i + XERIAL_BLOCK_SIZE, data.length)));
     const len = Buffer.allocUnsafe(4);
     len.writeInt32BE(block.length, 0);
     blocks.push(len, block);
@@ -80,7 +88,7 @@ function checkPlausible(declared: number, compressedSize: number): void {
 
 function rawBlock(data: Uint8Array): Buffer {
   try {
-    return uncompressSync(data, { asBuffer: true }) as Buffer;
+    return snappy().uncompressSync(data, { asBuffer: true }) as Buffer;
   } catch (err) {
     throw corruptCompressed('snappy', (err as Error).message, err);
   }
