@@ -239,6 +239,8 @@ export class UnifiedLog {
     this.#logStartOffset = Math.min(Math.max(opts.logStartOffset, segments[0]!.baseOffset), logEndOffset);
     this.#recoveryPoint = Math.min(opts.recoveryPoint, logEndOffset);
     this.#highWatermark = Math.max(this.#logStartOffset, Math.min(opts.highWatermark ?? logEndOffset, logEndOffset));
+    // Transactions the replay saw end stay unstable only while their markers are above it.
+    producerState.onHighWatermarkUpdated(this.#highWatermark);
     this.#lastFlushMs = ctx.clock.now();
   }
 
