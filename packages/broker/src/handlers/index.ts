@@ -29,6 +29,7 @@ import { deleteGroupsHandler } from './42-delete-groups.ts';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
 import { describeClusterHandler } from './60-describe-cluster.ts';
+import { describeProducersHandler } from './61-describe-producers.ts';
 import { describeTransactionsHandler } from './65-describe-transactions.ts';
 import { listTransactionsHandler } from './66-list-transactions.ts';
 import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.ts';
@@ -70,6 +71,7 @@ export function createHandlers(registry: HandlerRegistry, s: BrokerServices): vo
     .register(deleteGroupsHandler(s))
     .register(offsetDeleteHandler(s))
     .register(describeClusterHandler(s))
+    .register(describeProducersHandler(s))
     .register(describeTransactionsHandler(s))
     .register(listTransactionsHandler(s))
     .register(consumerGroupHeartbeatHandler(s))
