@@ -1,6 +1,8 @@
 /**
  * Producer ids and epochs for idempotent producers (InitProducerId without a
- * transactional id; KIP-98, KIP-360).
+ * transactional id; KIP-98, KIP-360). Transactional producers get their ids from
+ * `generateProducerId` too, but their epochs are the transaction coordinator's
+ * (coordinator/transaction/), kept in `__transaction_state`, not here.
  *
  * Ids come from blocks the metadata store hands out durably (Kafka's ProducerIdManager,
  * blocks of 1000): an id is never given twice, across restarts and kill -9 included; a
