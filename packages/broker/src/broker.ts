@@ -84,6 +84,7 @@ export class Broker {
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms'),
       producerIdExpirationMs: () => config.get('producer.id.expiration.ms'),
       producerIdExpirationCheckIntervalMs: config.get('producer.id.expiration.check.interval.ms'),
+      checkpointIntervalMs: config.get('log.flush.offset.checkpoint.interval.ms'),
     });
     const replicas = new ReplicaManager(logs, log.child({ component: 'replicas' }));
     const topics = new TopicManager(metadata, replicas, topicPolicyFrom(config), log.child({ component: 'topics' }));

@@ -18,12 +18,15 @@
  *   is answered INVALID_PRODUCER_EPOCH, the code Kafka's append check gives, which every
  *   client version treats as fenced.
  *
- * Gaps: KIP-890 part 1 verification (the `__consumer_offsets` partition must have been
- * added to the transaction by AddOffsetsToTxn before offsets are written) is done by the
- * caller at the hook below, once the transaction coordinator is wired in; v5 (KIP-890
- * part 2, the partition added implicitly) is not served. Authorization comes with ACLs.
+ * KIP-890 part 1: the group's `__consumer_offsets` partition must be in the producer's
+ * ongoing transaction (AddOffsetsToTxn) or every partition gets the transaction
+ * coordinator's answer (INVALID_TXN_STATE, INVALID_PRODUCER_EPOCH, ...). Unlike Kafka, no
+ * verification guard travels with the append, so an abort landing between the check and
+ * the write could still leave these offsets pending until the producer's next marker.
+ * Gaps: v5 (KIP-890 part 2, the partition added implicitly) is not served. Authorization comes with ACLs.
  */
 import { ApiKey, ErrorCode, TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '@samsa/protocol';
+import { GROUP_METADATA_TOPIC } from '../coordinator/group/group-coordinator.ts';
 import { defineHandler } from './handler.ts';
 import type { BrokerServices } from './services.ts';
 
@@ -58,9 +61,11 @@ export function txnOffsetCommitHandler(s: BrokerServices) {
           committedMetadata: p.committedMetadata,
         })),
       })).filter((t) => t.partitions.length > 0);
-      // KIP-890 hook: verify with the transaction coordinator that the group's partition is
-      // in the producer's transaction here, and answer its error on every partition if not.
-      const results = known.length === 0 ? [] : await s.groups.txnOffsetCommit({
+      // KIP-890: the group's partition must be in the producer's ongoing transaction
+      // (AddOffsetsToTxn came first), or the offsets could open a transaction nobody ends.
+      const verified = known.length === 0 ? ErrorCode.NONE : await s.transactions.verifyTransaction(req.transactionalId,
+        Number(req.producerId), req.producerEpoch, GROUP_METADATA_TOPIC, s.groups.partitionFor(req.groupId));
+      const results = known.length === 0 || verified !== ErrorCode.NONE ? [] : await s.groups.txnOffsetCommit({
         transactionalId: req.transactionalId,
         groupId: req.groupId,
         producerId: Number(req.producerId),
@@ -78,7 +83,7 @@ export function txnOffsetCommitHandler(s: BrokerServices) {
           name: t.name,
           partitions: t.partitions.map((p) => {
             const key = `${t.name}:${p.partitionIndex}`;
-            const errorCode = unknown.has(key) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : errors.get(key) ?? ErrorCode.NONE;
+            const errorCode = unknown.has(key) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : errors.get(key) ?? verified;
             return { partitionIndex: p.partitionIndex, errorCode: txnOffsetCommitErrorForVersion(errorCode, v) };
           }),
         })),

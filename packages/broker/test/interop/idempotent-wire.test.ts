@@ -6,9 +6,12 @@
  * killed and restarted, the producer sends them again and gets their first offsets).
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiKey, ErrorCode, buildRecordBatch, type ApiVersionsResponse, type CreateTopicsResponse } from '@samsa/protocol';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { WireClient, idempotentBatch, valuesOf } from './idempotent-wire.ts';
 
 async function createTopic(c: WireClient, name: string, configs: Array<{ name: string; value: string }> = []): Promise<void> {
@@ -36,7 +39,7 @@ describe('idempotent producer on the wire', () => {
     assert.deepEqual(e && [e.minVersion, e.maxVersion], [0, 4]);
   });
 
-  it('hands out a new producer id at epoch 0 in every version, and refuses transactional ids', async () => {
+  it('hands out a new producer id at epoch 0 in every version; transactional ids go to the transaction coordinator', async () => {
     const ids = new Set<bigint>();
     for (let v = 0; v <= 4; v++) {
       const r = await c.initProducerId(v);
@@ -46,8 +49,10 @@ describe('idempotent producer on the wire', () => {
       ids.add(r.producerId);
     }
     assert.equal(ids.size, 5);
-    assert.equal((await c.initProducerId(4, { transactionalId: 'txn-1' })).errorCode, ErrorCode.UNSUPPORTED_VERSION);
-    assert.equal((await c.initProducerId(1, { transactionalId: 'txn-1' })).errorCode, ErrorCode.UNSUPPORTED_VERSION);
+    // A transactional id goes to the transaction coordinator, which is not this broker
+    // until a FindCoordinator has created __transaction_state.
+    assert.equal((await c.initProducerId(4, { transactionalId: 'txn-1' })).errorCode, ErrorCode.NOT_COORDINATOR);
+    assert.equal((await c.initProducerId(1, { transactionalId: 'txn-1' })).errorCode, ErrorCode.NOT_COORDINATOR);
     assert.equal((await c.initProducerId(4, { transactionalId: '' })).errorCode, ErrorCode.INVALID_REQUEST);
     assert.equal((await c.initProducerId(4, { producerId: 5n, producerEpoch: -1 })).errorCode, ErrorCode.INVALID_REQUEST);
   });
@@ -91,7 +96,8 @@ describe('idempotent producer on the wire', () => {
     assert.equal((await c.produce('wire-errors', 0, idempotentBatch(other, 0, 9, 1, 'u'))).errorCode, ErrorCode.UNKNOWN_PRODUCER_ID);
     assert.equal((await c.produce('wire-errors', 0, idempotentBatch(producerId, 0, 1, 1, 'e'))).errorCode, ErrorCode.NONE);
     const txn = buildRecordBatch([{ value: 't' }], { producerId: other, producerEpoch: 0, baseSequence: 0, transactional: true });
-    assert.equal((await c.produce('wire-errors', 0, txn)).errorCode, ErrorCode.INVALID_TXN_STATE);
+    // A transactional batch in a request without a transactional id: Kafka's answer.
+    assert.equal((await c.produce('wire-errors', 0, txn)).errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     assert.deepEqual(valuesOf(await c.fetchAll('wire-errors', 0)), ['e-0', 'e-1']);
   });
 });
@@ -101,8 +107,10 @@ describe('idempotent producer across kill -9', () => {
   after(async () => { await broker?.kill(); });
 
   it('keeps producer ids unique and answers retries of acknowledged batches with their first offsets', { timeout: 30_000 }, async () => {
-    // Small segments so the log rolls (snapshots) and the restart replays a tail after the last one.
-    broker = await startBrokerProcess({ overrides: { 'log.segment.bytes': 1024 } });
+    // Small segments so the log rolls (snapshots), and frequent recovery-point checkpoints so
+    // the restart recovers (and replays) only the tail after the last checkpointed roll.
+    const overrides = { 'log.segment.bytes': 1024, 'log.flush.offset.checkpoint.interval.ms': 100 };
+    broker = await startBrokerProcess({ overrides });
     const { port, dataDir } = broker;
     let c = await WireClient.connect(port);
     await createTopic(c, 'wire-kill');
@@ -124,8 +132,12 @@ describe('idempotent producer across kill -9', () => {
       offsets.set(inFlight[i]!, r.baseOffset);
     }
     c.close();
+    await eventually('a recovery-point checkpoint past the first segments', 10_000, async () => {
+      const text = await readFile(join(dataDir, 'recovery-point-offset-checkpoint'), 'utf8').catch(() => '');
+      return /^wire-kill 0 [1-9]/m.test(text);
+    });
     await broker.kill();
-    broker = await startBrokerProcess({ port, dataDir, overrides: { 'log.segment.bytes': 1024 } });
+    broker = await startBrokerProcess({ port, dataDir, overrides });
     assert.match(broker.stderr(), /"hadCleanShutdown":false/);
     // State came from the last roll's snapshot plus the batches after it, not from scratch.
     const rebuilt = /"dir":"[^"]*wire-kill-0","from":(\d+),"to":(\d+),"batches":(\d+)/.exec(broker.stderr());
