@@ -14,7 +14,11 @@ export function logConfigFor(config: BrokerConfig, overrides: Record<string, str
   const v = validateTopicConfig(overrides, config);
   // Stored overrides were validated when they were set; should a later release reject one,
   // the topic falls back to the broker's values rather than failing to load.
-  return toLogConfig(effectiveTopicConfig(config, v.ok ? v.overrides : {}).values);
+  return {
+    ...toLogConfig(effectiveTopicConfig(config, v.ok ? v.overrides : {}).values),
+    // A broker setting in Kafka, read by every log on its append path.
+    transactionPartitionVerificationEnable: config.get('transaction.partition.verification.enable'),
+  };
 }
 
 export function logDefaultsFrom(config: BrokerConfig): LogConfig {

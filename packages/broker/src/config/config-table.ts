@@ -756,6 +756,12 @@ export const brokerConfigs = {
     importance: 'low',
     doc: 'How often transactions past their timeout are looked for and aborted.',
   }),
+  'transaction.partition.verification.enable': boolean({
+    default: true,
+    importance: 'low',
+    updateMode: 'cluster-wide',
+    doc: 'Check with the transaction coordinator that a partition is in the producer\'s transaction before a transactional batch starts one there (KIP-890).',
+  }),
   'transaction.remove.expired.transaction.cleanup.interval.ms': int({
     default: 3600000,
     validator: atLeast(1),
