@@ -3,14 +3,18 @@
  * outside, with a Node loopback socket measured in the same run as the reference.
  *
  *   node bench/broker/run.ts [--runs 5] [--startup-runs 7] [--mib 512] [--small-mib 128]
- *                            [--partitions 4] [--settle-ms 1000] [--cpu-prof]
+ *                            [--partitions 4] [--settle-ms 1000] [--cpu-prof] [--startup-only]
  *
- * Needs gcc and librdkafka's headers (Debian: apt-get install librdkafka-dev); the load
- * generator rdkafka-load.c is compiled into a temporary directory at the start.
+ * Needs gcc and librdkafka's headers (Debian: apt-get install librdkafka-dev) unless
+ * --startup-only; the load generator rdkafka-load.c is compiled into a temporary directory
+ * at the start.
  *
  * - startup: time from spawn() to the first accepted TCP connection (polled every
  *   millisecond), and RSS `--settle-ms` after that, for a bare Node listener
- *   (reference) and `samsa broker` with an empty and with a filled V8 compile cache.
+ *   (reference) and `samsa broker` (packages/cli/bin/samsa.js, what `npm start` runs)
+ *   with V8's compile cache as a user meets it: as `npm install` leaves it (filled by the
+ *   `prepare` script, bin/prefill-compile-cache.js), empty (wiped, or not writable), and
+ *   as the runs before left it.
  * - throughput: a fresh broker and data directory per run; librdkafka's producer
  *   (acks=all, its default linger.ms=5 and batch.size=1 MB, no compression) sends
  *   `--mib` MiB of 1 KiB values and `--small-mib` MiB of 100-byte values round-robin
@@ -41,9 +45,10 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '4' },
     'settle-ms': { type: 'string', default: '1000' },
     'cpu-prof': { type: 'boolean', default: false },
+    'startup-only': { type: 'boolean', default: false },
   },
 });
-const RUNS = Number(values.runs);
+const RUNS = values['startup-only'] ? 0 : Number(values.runs);
 const STARTUP_RUNS = Number(values['startup-runs']);
 const PARTITIONS = Number(values.partitions);
 const SETTLE_MS = Number(values['settle-ms']);
@@ -54,7 +59,8 @@ const CASES = [
 ];
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-const samsaBin = join(repoRoot, 'packages/cli/bin/samsa.ts');
+const samsaBin = join(repoRoot, 'packages/cli/bin/samsa.js');
+const prefillBin = join(repoRoot, 'packages/cli/bin/prefill-compile-cache.js');
 const work = mkdtempSync(join(tmpdir(), 'samsa-bench-broker-'));
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
@@ -129,16 +135,22 @@ async function stop(p: Proc): Promise<void> {
 
 interface StartupSample { ms: number; rss: number }
 
-type StartupKind = 'node' | 'samsa-first' | 'samsa';
+type StartupKind = 'node' | 'samsa-installed' | 'samsa-no-cache' | 'samsa';
 
 /**
- * `samsa` enables V8's compile cache (bin/samsa.ts); NODE_COMPILE_CACHE points it at a
- * directory of the bench's own: a new empty one for a first start, a filled one otherwise.
+ * `samsa` enables V8's compile cache (bin/compile-cache.js); NODE_COMPILE_CACHE points it
+ * at a directory of the bench's own: a new one filled by the `prepare` script as `npm
+ * install` runs it (the first start after installing), a new empty one, or one filled by
+ * the runs before.
  */
 async function startupSample(kind: StartupKind, warmCache: string): Promise<StartupSample> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(work, 'startup-'));
-  const cache = kind === 'samsa-first' ? mkdtempSync(join(work, 'cold-cache-')) : warmCache;
+  const cache = kind === 'samsa-installed' || kind === 'samsa-no-cache' ? mkdtempSync(join(work, 'new-cache-')) : warmCache;
+  if (kind === 'samsa-installed') {
+    const r = spawnSync(process.execPath, [prefillBin], { cwd: repoRoot, env: { ...process.env, NODE_COMPILE_CACHE: cache }, encoding: 'utf8' });
+    if (r.status !== 0 || !r.stdout.includes('compile cache filled')) throw new Error(`prefill failed: ${r.stdout}${r.stderr}`);
+  }
   const t0 = performance.now();
   const p: Proc = kind === 'node'
     ? { child: spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${port}, '127.0.0.1')`], { stdio: 'ignore' }), port, stderr: () => '' }
@@ -155,15 +167,16 @@ async function startupSample(kind: StartupKind, warmCache: string): Promise<Star
 async function startupBench(): Promise<void> {
   const warmCache = join(work, 'compile-cache');
   await startupSample('samsa', warmCache); // fills the cache
-  const kinds = ['node', 'samsa-first', 'samsa'] as const;
-  const samples: Record<StartupKind, StartupSample[]> = { node: [], 'samsa-first': [], samsa: [] };
+  const kinds = ['node', 'samsa-installed', 'samsa-no-cache', 'samsa'] as const;
+  const samples: Record<StartupKind, StartupSample[]> = { node: [], 'samsa-installed': [], 'samsa-no-cache': [], samsa: [] };
   for (let i = 0; i < STARTUP_RUNS; i++) {
     for (const k of kinds) samples[k].push(await startupSample(k, warmCache));
   }
   const label: Record<StartupKind, string> = {
     node: 'reference: bare `node -e` TCP listener',
-    'samsa-first': '`samsa broker`, first start (empty compile cache)',
-    samsa: '`samsa broker`, later starts (compile cache filled)',
+    'samsa-installed': '`samsa broker`, first start after `npm install` (cache filled by `prepare`)',
+    'samsa-no-cache': '`samsa broker`, empty compile cache (wiped or not writable)',
+    samsa: '`samsa broker`, later starts (cache filled by earlier runs)',
   };
   console.log(`\nstartup: spawn to first accepted connection; RSS ${SETTLE_MS} ms later (median of ${STARTUP_RUNS})\n`);
   console.log('| process | ms to accept | runs (ms) | idle RSS MiB | runs (MiB) |');
@@ -296,7 +309,7 @@ async function profileBench(loader: string): Promise<void> {
 
 // ---------------------------------------------------------------- main
 
-const loader = buildLoader();
+const loader = RUNS > 0 || values['cpu-prof'] ? buildLoader() : '';
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`# bench/broker ${new Date().toISOString()} · node ${process.version} · ${cpus().length} × ${cpu} · ` +
   `librdkafka ${spawnSync('dpkg-query', ['-W', '-f=${Version}', 'librdkafka1'], { encoding: 'utf8' }).stdout} · load average at start ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
