@@ -5,7 +5,7 @@ import {
   CoordinatorAppendError, CoordinatorNotAvailableError, CoordinatorRuntime, type CoordinatorLog, type CoordinatorRecord,
   type CoordinatorResult, type CoordinatorShard, type CoordinatorTimer, type LoadedMarker, type LoadedRecord, type TransactionMarker,
 } from '../../src/coordinator/coordinator-runtime.ts';
-import { coordinatorErrorCode } from '../../src/coordinator/group/group-coordinator.ts';
+import { coordinatorErrorCode } from '../../src/coordinator/internal-topic.ts';
 import { ManualClock } from '../../src/storage/clock.ts';
 import { settle } from './group/group-coordinator-context.ts';
 

@@ -21,19 +21,12 @@ import type {
 import {
   heartbeatError, type ConsumerGroupHeartbeatParams, type ConsumerGroupHeartbeatResult, type DescribedConsumerGroup,
 } from './consumer-group-manager.ts';
+import { coordinatorErrorCode, InternalTopicPartitions, type InternalTopic } from '../internal-topic.ts';
 import { GroupCoordinatorShard } from './group-coordinator-shard.ts';
 import type { FetchedOffsets, OffsetCommitParams, OffsetDeleteResult, PartitionErrors, TxnOffsetCommitParams } from './offset-manager.ts';
 import type { GroupCoordinatorConfig, GroupTopicLookup } from './shard-context.ts';
 
 export const GROUP_METADATA_TOPIC = '__consumer_offsets';
-
-/** How the coordinator reaches its internal topic's metadata (the broker implements it). */
-export interface InternalTopic {
-  /** Partition count of the topic, or null when it does not exist yet. */
-  partitionCount(): number | null;
-  /** Creates the topic with `partitions` partitions (if missing) and returns its partition count. */
-  create(partitions: number): Promise<number>;
-}
 
 export interface GroupCoordinatorOptions {
   log: CoordinatorLog;
@@ -45,40 +38,6 @@ export interface GroupCoordinatorOptions {
   /** offsets.topic.num.partitions: used when the topic is created. */
   numPartitions: number;
   logger: Logger;
-}
-
-/** Java's String.hashCode, over UTF-16 code units, as Kafka hashes group ids. */
-export function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-/** Kafka's Utils.abs: |n|, with Integer.MIN_VALUE mapped to 0. */
-export const kafkaAbs = (n: number): number => (n === -2147483648 ? 0 : Math.abs(n));
-
-/** The error code a failed coordinator operation answers with (Kafka's normalizeException). */
-export function coordinatorErrorCode(err: unknown): number {
-  if (err instanceof CoordinatorNotAvailableError) {
-    if (err.reason === 'not_coordinator') return ErrorCode.NOT_COORDINATOR;
-    if (err.reason === 'loading') return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  }
-  if (err instanceof CoordinatorAppendError) {
-    switch (err.errorCode) {
-      case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-      case ErrorCode.NOT_ENOUGH_REPLICAS:
-      case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-      case ErrorCode.REQUEST_TIMED_OUT:
-        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-      case ErrorCode.KAFKA_STORAGE_ERROR:
-        return ErrorCode.NOT_COORDINATOR;
-      default:
-        return ErrorCode.UNKNOWN_SERVER_ERROR;
-    }
-  }
-  throw err;
 }
 
 /**
@@ -111,12 +70,10 @@ export function txnOffsetCommitErrorCode(err: unknown): number {
 export class GroupCoordinator {
   readonly #options: GroupCoordinatorOptions;
   readonly #runtime: CoordinatorRuntime<GroupCoordinatorShard>;
-  #partitions: number;
-  #creating: Promise<void> | null = null;
+  readonly #topic: InternalTopicPartitions<GroupCoordinatorShard>;
 
   constructor(options: GroupCoordinatorOptions) {
     this.#options = options;
-    this.#partitions = options.topic.partitionCount() ?? options.numPartitions;
     this.#runtime = new CoordinatorRuntime<GroupCoordinatorShard>({
       log: options.log,
       clock: options.clock,
@@ -125,19 +82,14 @@ export class GroupCoordinator {
         options.logger.warn({ partition, timer: key, err: err instanceof Error ? err.message : String(err) }, 'group coordinator timer failed');
       },
     });
+    this.#topic = new InternalTopicPartitions(this.#runtime, {
+      name: GROUP_METADATA_TOPIC, topic: options.topic, numPartitions: options.numPartitions, clock: options.clock, logger: options.logger,
+    });
   }
 
   /** Loads the partitions of an existing `__consumer_offsets` (at broker startup). */
-  async startup(): Promise<void> {
-    const count = this.#options.topic.partitionCount();
-    if (count !== null) await this.#loadAll(count);
-  }
-
-  async #loadAll(count: number): Promise<void> {
-    this.#partitions = count;
-    const started = this.#options.clock.now();
-    for (let p = 0; p < count; p++) await this.#runtime.load(p);
-    this.#options.logger.info({ partitions: count, ms: this.#options.clock.now() - started }, `loaded ${GROUP_METADATA_TOPIC}`);
+  startup(): Promise<void> {
+    return this.#topic.startup();
   }
 
   shutdown(): void {
@@ -145,27 +97,15 @@ export class GroupCoordinator {
   }
 
   partitionFor(groupId: string): number {
-    return kafkaAbs(javaStringHash(groupId)) % this.#partitions;
+    return this.#topic.partitionFor(groupId);
   }
 
   /**
    * FindCoordinator for a group: creates and loads `__consumer_offsets` on first use.
    * NONE when this broker serves the group, else the error to answer with.
    */
-  async findCoordinator(groupId: string): Promise<number> {
-    if (this.#options.topic.partitionCount() === null || this.#runtime.partitions().length === 0) {
-      this.#creating ??= (async () => {
-        const count = await this.#options.topic.create(this.#options.numPartitions);
-        await this.#loadAll(count);
-      })().finally(() => { this.#creating = null; });
-      try {
-        await this.#creating;
-      } catch (err) {
-        this.#options.logger.warn({ err: err instanceof Error ? err.message : String(err) }, `could not create ${GROUP_METADATA_TOPIC}`);
-        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      }
-    }
-    return this.#runtime.isActive(this.partitionFor(groupId)) ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  findCoordinator(groupId: string): Promise<number> {
+    return this.#topic.findCoordinator(groupId);
   }
 
   /** Runs a write operation on the group's shard; a failure is answered by `failed`. */

@@ -13,7 +13,7 @@ import { ErrorCode } from '@samsa/protocol';
 import type { Logger } from '../../logger.ts';
 import type { Clock } from '../../storage/clock.ts';
 import { CoordinatorNotAvailableError, CoordinatorRuntime, type CoordinatorLog, type CoordinatorResult } from '../coordinator-runtime.ts';
-import { coordinatorErrorCode, javaStringHash, kafkaAbs, type InternalTopic } from '../group/group-coordinator.ts';
+import { coordinatorErrorCode, InternalTopicPartitions, type InternalTopic } from '../internal-topic.ts';
 import {
   TransactionCoordinatorShard, type DescribedTransaction, type InitProducerIdOutcome, type ListedTransaction,
 } from './transaction-coordinator-shard.ts';
@@ -87,12 +87,10 @@ export class TransactionCoordinator {
   readonly #options: TransactionCoordinatorOptions;
   readonly #runtime: CoordinatorRuntime<TransactionCoordinatorShard>;
   readonly #sender: TransactionMarkerSender;
-  #partitions: number;
-  #creating: Promise<void> | null = null;
+  readonly #topic: InternalTopicPartitions<TransactionCoordinatorShard>;
 
   constructor(options: TransactionCoordinatorOptions) {
     this.#options = options;
-    this.#partitions = options.topic.partitionCount() ?? options.numPartitions;
     this.#sender = new TransactionMarkerSender({
       writer: options.markers,
       clock: options.clock,
@@ -112,19 +110,14 @@ export class TransactionCoordinator {
         options.logger.warn({ partition, timer: key, err: err instanceof Error ? err.message : String(err) }, 'transaction coordinator timer failed');
       },
     });
+    this.#topic = new InternalTopicPartitions(this.#runtime, {
+      name: TRANSACTION_STATE_TOPIC, topic: options.topic, numPartitions: options.numPartitions, clock: options.clock, logger: options.logger,
+    });
   }
 
   /** Loads the partitions of an existing `__transaction_state` (at broker startup). */
-  async startup(): Promise<void> {
-    const count = this.#options.topic.partitionCount();
-    if (count !== null) await this.#loadAll(count);
-  }
-
-  async #loadAll(count: number): Promise<void> {
-    this.#partitions = count;
-    const started = this.#options.clock.now();
-    for (let p = 0; p < count; p++) await this.#runtime.load(p);
-    this.#options.logger.info({ partitions: count, ms: this.#options.clock.now() - started }, `loaded ${TRANSACTION_STATE_TOPIC}`);
+  startup(): Promise<void> {
+    return this.#topic.startup();
   }
 
   shutdown(): void {
@@ -133,27 +126,15 @@ export class TransactionCoordinator {
   }
 
   partitionFor(transactionalId: string): number {
-    return kafkaAbs(javaStringHash(transactionalId)) % this.#partitions;
+    return this.#topic.partitionFor(transactionalId);
   }
 
   /**
    * FindCoordinator for a transactional id: creates and loads `__transaction_state` on
    * first use. NONE when this broker serves the id, else the error to answer with.
    */
-  async findCoordinator(transactionalId: string): Promise<number> {
-    if (this.#options.topic.partitionCount() === null || this.#runtime.partitions().length === 0) {
-      this.#creating ??= (async () => {
-        const count = await this.#options.topic.create(this.#options.numPartitions);
-        await this.#loadAll(count);
-      })().finally(() => { this.#creating = null; });
-      try {
-        await this.#creating;
-      } catch (err) {
-        this.#options.logger.warn({ err: err instanceof Error ? err.message : String(err) }, `could not create ${TRANSACTION_STATE_TOPIC}`);
-        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      }
-    }
-    return this.#runtime.isActive(this.partitionFor(transactionalId)) ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  findCoordinator(transactionalId: string): Promise<number> {
+    return this.#topic.findCoordinator(transactionalId);
   }
 
   /** InitProducerId with a transactional id (an idempotent producer's goes to ProducerIdManager). */
