@@ -9,7 +9,8 @@
  * Gaps: v2-4 retention_time is ignored (offsets.retention.minutes applies, as since Kafka
  * 2.1 for v5+).
  */
-import { ApiKey, ErrorCode, OffsetCommitRequest, OffsetCommitResponse } from '@samsa/protocol';
+import { ApiKey, OffsetCommitRequest, OffsetCommitResponse } from '@samsa/protocol';
+import { commitPartitions } from './commit-partitions.ts';
 import { defineHandler } from './handler.ts';
 import type { BrokerServices } from './services.ts';
 
@@ -22,20 +23,12 @@ export function offsetCommitHandler(s: BrokerServices) {
     maxVersion: 9,
     async handle(req, ctx) {
       const v = ctx.apiVersion;
-      const unknown = new Set<string>();
-      const known = req.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.filter((p) => {
-          const exists = (s.metadata.topic(t.name)?.partitions.length ?? 0) > p.partitionIndex && p.partitionIndex >= 0;
-          if (!exists) unknown.add(`${t.name}:${p.partitionIndex}`);
-          return exists;
-        }).map((p) => ({
-          partitionIndex: p.partitionIndex,
-          committedOffset: p.committedOffset,
-          committedLeaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
-          committedMetadata: p.committedMetadata,
-        })),
-      })).filter((t) => t.partitions.length > 0);
+      const { known, answer } = commitPartitions(s.metadata, req.topics, (p) => ({
+        partitionIndex: p.partitionIndex,
+        committedOffset: p.committedOffset,
+        committedLeaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
+        committedMetadata: p.committedMetadata,
+      }));
       const results = known.length === 0 ? [] : await s.groups.commitOffsets({
         groupId: req.groupId,
         memberId: v >= 1 ? req.memberId : '',
@@ -44,18 +37,7 @@ export function offsetCommitHandler(s: BrokerServices) {
         apiVersion: v,
         topics: known,
       });
-      const errors = new Map<string, number>();
-      for (const t of results) for (const p of t.partitions) errors.set(`${t.name}:${p.partitionIndex}`, p.errorCode);
-      return {
-        throttleTimeMs: 0,
-        topics: req.topics.map((t) => ({
-          name: t.name,
-          partitions: t.partitions.map((p) => {
-            const key = `${t.name}:${p.partitionIndex}`;
-            return { partitionIndex: p.partitionIndex, errorCode: unknown.has(key) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : errors.get(key) ?? ErrorCode.NONE };
-          }),
-        })),
-      };
+      return { throttleTimeMs: 0, topics: answer(results) };
     },
   });
 }

@@ -27,6 +27,7 @@
  */
 import { ApiKey, ErrorCode, TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '@samsa/protocol';
 import { GROUP_METADATA_TOPIC } from '../coordinator/group/group-coordinator.ts';
+import { commitPartitions } from './commit-partitions.ts';
 import { defineHandler } from './handler.ts';
 import type { BrokerServices } from './services.ts';
 
@@ -47,20 +48,12 @@ export function txnOffsetCommitHandler(s: BrokerServices) {
     maxVersion: 4,
     async handle(req, ctx) {
       const v = ctx.apiVersion;
-      const unknown = new Set<string>();
-      const known = req.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.filter((p) => {
-          const exists = (s.metadata.topic(t.name)?.partitions.length ?? 0) > p.partitionIndex && p.partitionIndex >= 0;
-          if (!exists) unknown.add(`${t.name}:${p.partitionIndex}`);
-          return exists;
-        }).map((p) => ({
-          partitionIndex: p.partitionIndex,
-          committedOffset: p.committedOffset,
-          committedLeaderEpoch: v >= 2 ? p.committedLeaderEpoch : -1,
-          committedMetadata: p.committedMetadata,
-        })),
-      })).filter((t) => t.partitions.length > 0);
+      const { known, answer } = commitPartitions(s.metadata, req.topics, (p) => ({
+        partitionIndex: p.partitionIndex,
+        committedOffset: p.committedOffset,
+        committedLeaderEpoch: v >= 2 ? p.committedLeaderEpoch : -1,
+        committedMetadata: p.committedMetadata,
+      }));
       // KIP-890: the group's partition must be in the producer's ongoing transaction
       // (AddOffsetsToTxn came first), or the offsets could open a transaction nobody ends.
       const verified = known.length === 0 ? ErrorCode.NONE : await s.transactions.verifyTransaction(req.transactionalId,
@@ -75,19 +68,11 @@ export function txnOffsetCommitHandler(s: BrokerServices) {
         groupInstanceId: v >= 3 ? req.groupInstanceId : null,
         topics: known,
       });
-      const errors = new Map<string, number>();
-      for (const t of results) for (const p of t.partitions) errors.set(`${t.name}:${p.partitionIndex}`, p.errorCode);
-      return {
-        throttleTimeMs: 0,
-        topics: req.topics.map((t) => ({
-          name: t.name,
-          partitions: t.partitions.map((p) => {
-            const key = `${t.name}:${p.partitionIndex}`;
-            const errorCode = unknown.has(key) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : errors.get(key) ?? verified;
-            return { partitionIndex: p.partitionIndex, errorCode: txnOffsetCommitErrorForVersion(errorCode, v) };
-          }),
-        })),
-      };
+      const topics = answer(results, verified).map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: txnOffsetCommitErrorForVersion(p.errorCode, v) })),
+      }));
+      return { throttleTimeMs: 0, topics };
     },
   });
 }
