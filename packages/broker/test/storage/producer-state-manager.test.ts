@@ -12,7 +12,7 @@ import {
 } from '../../src/storage/producer-state-manager.ts';
 import type { UnifiedLog } from '../../src/storage/unified-log.ts';
 import { batchOf, readAllBatches, textBatch } from './helpers/batches.ts';
-import { diskEnv, memoryEnv, type EnvFactory, type StorageEnv } from './helpers/env.ts';
+import { diskEnv, type EnvFactory, inEnv, memoryEnv } from './helpers/env.ts';
 
 const PID = 4711;
 
@@ -31,14 +31,7 @@ const is = (cls: new (m: string) => Error, code: number) => (err: unknown) => {
 
 function contract(makeEnv: EnvFactory, label: string): void {
   describe(`producer state in the log (${label})`, () => {
-    const withEnv = (fn: (env: StorageEnv) => Promise<void>) => async () => {
-      const env = await makeEnv();
-      try {
-        await fn(env);
-      } finally {
-        await env.cleanup();
-      }
-    };
+    const withEnv = inEnv(makeEnv);
 
     it('answers a retried batch with its first offsets and does not write it again', withEnv(async (env) => {
       const log = await env.openLog();

@@ -9,7 +9,7 @@ import { VerificationGuard } from '../../src/storage/producer-state-manager.ts';
 import type { AbortedTxn } from '../../src/storage/transaction-index.ts';
 import type { UnifiedLog } from '../../src/storage/unified-log.ts';
 import { batchOf, readAllBatches, splitBatches, textBatch } from './helpers/batches.ts';
-import { diskEnv, memoryEnv, type EnvFactory, type StorageEnv } from './helpers/env.ts';
+import { diskEnv, type EnvFactory, inEnv, memoryEnv } from './helpers/env.ts';
 
 /** A transactional producer's batch of `count` records from sequence `seq`. */
 function txn(pid: number, seq: number, count = 1, epoch = 0, tag = 't'): Buffer {
@@ -74,14 +74,7 @@ async function abortedFromLog(log: UnifiedLog): Promise<AbortedTxn[]> {
 
 function contract(makeEnv: EnvFactory, label: string): void {
   describe(`transactions in the log (${label})`, () => {
-    const withEnv = (fn: (env: StorageEnv) => Promise<void>) => async () => {
-      const env = await makeEnv();
-      try {
-        await fn(env);
-      } finally {
-        await env.cleanup();
-      }
-    };
+    const withEnv = inEnv(makeEnv);
 
     it('opens a transaction with a verified batch, continues it, and refuses non-transactional writes while it is open', withEnv(async (env) => {
       const log = await env.openLog();

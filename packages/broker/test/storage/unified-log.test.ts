@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { BatchOffsets, RecordBatch } from '@samsa/protocol';
 import { OffsetOutOfRangeError, RecordTooLargeError, StorageError } from '../../src/storage/errors.ts';
 import { batchOf, readAllBatches, readAllRecords, sizedBatch, splitBatches, textBatch } from './helpers/batches.ts';
-import { diskEnv, memoryEnv, type EnvFactory, type StorageEnv } from './helpers/env.ts';
+import { diskEnv, type EnvFactory, inEnv, memoryEnv } from './helpers/env.ts';
 
 /**
  * The contract every log passes, whatever file system is under it (aedes-persistence's
@@ -11,14 +11,7 @@ import { diskEnv, memoryEnv, type EnvFactory, type StorageEnv } from './helpers/
  */
 function logContract(makeEnv: EnvFactory, label: string): void {
   describe(`UnifiedLog contract (${label})`, () => {
-    const withEnv = (fn: (env: StorageEnv) => Promise<void>) => async () => {
-      const env = await makeEnv();
-      try {
-        await fn(env);
-      } finally {
-        await env.cleanup();
-      }
-    };
+    const withEnv = inEnv(makeEnv);
 
     it('starts empty and rejects offsets outside [logStart, logEnd]', withEnv(async (env) => {
       const log = await env.openLog();

@@ -44,3 +44,15 @@ export const diskEnv: EnvFactory = async () => {
   const root = await mkdtemp(join(tmpdir(), 'samsa-storage-'));
   return envWith('disk', new NodeFs(), root, new ManualClock(), () => rm(root, { recursive: true, force: true }));
 };
+
+/** A test body run in a fresh env from `makeEnv`, cleaned up afterwards whatever happens. */
+export function inEnv(makeEnv: EnvFactory) {
+  return (fn: (env: StorageEnv) => Promise<void>) => async (): Promise<void> => {
+    const env = await makeEnv();
+    try {
+      await fn(env);
+    } finally {
+      await env.cleanup();
+    }
+  };
+}
