@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 
 const repoRoot = resolve(import.meta.dirname, '../../../..');
-const samsaBin = join(repoRoot, 'packages/cli/bin/samsa.ts');
+const samsaBin = join(repoRoot, 'packages/cli/bin/samsa.js');
 
 export interface BrokerProcess {
   readonly bootstrap: string;

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const repoRoot = resolve(import.meta.dirname, '../../../..');
-export const samsaBin = resolve(repoRoot, 'packages/cli/bin/samsa.ts');
+export const samsaBin = resolve(repoRoot, 'packages/cli/bin/samsa.js');
 
 export interface RunResult {
   code: number | null;
