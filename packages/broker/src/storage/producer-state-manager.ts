@@ -471,7 +471,6 @@ export class ProducerStateManager {
       const base = checked ? cursor : b.originalBaseOffset;
       cursor = base + b.lastOffsetDelta + 1;
       if (b.producerId < 0) continue;
-      const where = `producer ${b.producerId} at offset ${base} in ${this.dir}`;
       const lastSeq = b.baseSequence < 0 ? -1 : incrementSequence(b.baseSequence, b.lastOffsetDelta);
       if (o.origin === 'client' && !b.isControl) {
         const before = pending.entries.get(b.producerId) ?? this.#producers.get(b.producerId);
@@ -488,10 +487,10 @@ export class ProducerStateManager {
         if (b.marker === null) continue;
         if (checked) {
           if (b.producerEpoch < entry.producerEpoch) {
-            throw new InvalidProducerEpochError(`marker epoch ${b.producerEpoch} of ${where} is older than the last seen epoch ${entry.producerEpoch}`);
+            throw new InvalidProducerEpochError(`marker epoch ${b.producerEpoch} of ${this.#where(b.producerId, base)} is older than the last seen epoch ${entry.producerEpoch}`);
           }
           if (b.marker.coordinatorEpoch < entry.coordinatorEpoch) {
-            throw new TransactionCoordinatorFencedError(`marker of ${where} from coordinator epoch ${b.marker.coordinatorEpoch} ` +
+            throw new TransactionCoordinatorFencedError(`marker of ${this.#where(b.producerId, base)} from coordinator epoch ${b.marker.coordinatorEpoch} ` +
               `(zombie), the partition has seen ${entry.coordinatorEpoch}`);
           }
         }
@@ -507,16 +506,16 @@ export class ProducerStateManager {
       if (o.origin === 'client') {
         this.#checkSequence(entry, b, base);
       } else if (o.origin === 'coordinator' && b.producerEpoch < entry.producerEpoch) {
-        throw new InvalidProducerEpochError(`epoch ${b.producerEpoch} of ${where} is older than the last seen epoch ${entry.producerEpoch}`);
+        throw new InvalidProducerEpochError(`epoch ${b.producerEpoch} of ${this.#where(b.producerId, base)} is older than the last seen epoch ${entry.producerEpoch}`);
       }
       if (checked) {
         if (entry.currentTxnFirstOffset >= 0 && !b.isTransactional) {
-          throw new InvalidTxnStateError(`non-transactional batch of ${where} while its transaction from offset ${entry.currentTxnFirstOffset} is open`);
+          throw new InvalidTxnStateError(`non-transactional batch of ${this.#where(b.producerId, base)} while its transaction from offset ${entry.currentTxnFirstOffset} is open`);
         }
         const opens = b.isTransactional && !(entry.currentTxnFirstOffset >= 0 && entry.producerEpoch === b.producerEpoch);
         if (opens && o.origin === 'client' && o.verificationEnabled &&
           !(this.#verification.get(b.producerId)?.guard.verify(o.verificationGuard) ?? false)) {
-          throw new InvalidTxnStateError(`transactional batch of ${where} was not verified as part of an ongoing transaction`);
+          throw new InvalidTxnStateError(`transactional batch of ${this.#where(b.producerId, base)} was not verified as part of an ongoing transaction`);
         }
       }
       entry.addBatch(b.producerEpoch, lastSeq, base + b.lastOffsetDelta, b.lastOffsetDelta,
@@ -546,31 +545,35 @@ export class ProducerStateManager {
     return null;
   }
 
+  /** Names a batch in an error message (built only when one is thrown: appends are the hot path). */
+  #where(producerId: number, offset: number): string {
+    return `producer ${producerId} at offset ${offset} in ${this.dir}`;
+  }
+
   #checkSequence(entry: ProducerStateEntry, b: ProducerBatchHeader, offset: number): void {
-    const where = `producer ${b.producerId} at offset ${offset} in ${this.dir}`;
     if (entry.producerEpoch < 0) {
       // Kafka before 2.5 answered so; 2.5+ accepts any sequence here. A partition that lost a
       // producer's state cannot tell a retry from a new batch, so it asks the producer to
       // start over (KIP-360 clients bump their epoch with InitProducerId and restart at 0).
       if (b.baseSequence !== 0) {
-        throw new UnknownProducerIdError(`no state for ${where}: sequence ${b.baseSequence} must be 0 ` +
+        throw new UnknownProducerIdError(`no state for ${this.#where(b.producerId, offset)}: sequence ${b.baseSequence} must be 0 ` +
           '(its batches may have expired: producer.id.expiration.ms)');
       }
       return;
     }
     if (b.producerEpoch < entry.producerEpoch) {
-      throw new InvalidProducerEpochError(`epoch ${b.producerEpoch} of ${where} is older than the last seen epoch ${entry.producerEpoch}`);
+      throw new InvalidProducerEpochError(`epoch ${b.producerEpoch} of ${this.#where(b.producerId, offset)} is older than the last seen epoch ${entry.producerEpoch}`);
     }
     if (b.producerEpoch > entry.producerEpoch) {
       if (b.baseSequence !== 0) {
-        throw new OutOfOrderSequenceError(`new epoch ${b.producerEpoch} of ${where} starts at sequence ${b.baseSequence}, not 0 ` +
+        throw new OutOfOrderSequenceError(`new epoch ${b.producerEpoch} of ${this.#where(b.producerId, offset)} starts at sequence ${b.baseSequence}, not 0 ` +
           `(current epoch ${entry.producerEpoch})`);
       }
       return;
     }
     const lastSeq = entry.lastSeq;
     if (!inSequence(lastSeq, b.baseSequence)) {
-      throw new OutOfOrderSequenceError(`out of order sequence for ${where}: ${b.baseSequence} (incoming), ${lastSeq} (last written)`);
+      throw new OutOfOrderSequenceError(`out of order sequence for ${this.#where(b.producerId, offset)}: ${b.baseSequence} (incoming), ${lastSeq} (last written)`);
     }
   }
 

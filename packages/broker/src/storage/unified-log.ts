@@ -15,7 +15,8 @@ import {
 import type { LogConfig } from './log-config.ts';
 import { LogSegment } from './log-segment.ts';
 import {
-  PendingProducerState, ProducerStateManager, VerificationGuard, firstOffsetOf, readMarker, type BatchMetadata, type ProducerBatchHeader,
+  PendingProducerState, ProducerStateManager, VerificationGuard, firstOffsetOf, readMarker, type AppendOrigin, type BatchMetadata,
+  type ProducerBatchHeader,
 } from './producer-state-manager.ts';
 import type { StorageContext } from './storage-context.ts';
 import type { AbortedTxn } from './transaction-index.ts';
@@ -170,6 +171,8 @@ interface PendingAppend {
   hasProducerId: boolean;
   bytes: number;
   options: AppendOptions;
+  /** Who writes: the options' origin, or 'replication' for a follower's append. */
+  origin: AppendOrigin;
   resolve: (info: LogAppendInfo) => void;
   reject: (err: unknown) => void;
 }
@@ -492,11 +495,11 @@ export class UnifiedLog {
   append(records: Buffer, options: AppendOptions = {}): Promise<LogAppendInfo> {
     try {
       this.#checkUsable();
-      const origin = options.assignOffsets === false ? 'replication' : options.origin ?? 'client';
+      const origin: AppendOrigin = options.assignOffsets === false ? 'replication' : options.origin ?? 'client';
       const batches = this.#validate(records, options.crcVerified ?? false, origin);
       const hasProducerId = batches.some((b) => b.producerId >= 0);
       return new Promise((resolve, reject) => {
-        this.#queue.push({ kind: 'append', batches, hasProducerId, bytes: records.length, options, resolve, reject });
+        this.#queue.push({ kind: 'append', batches, hasProducerId, bytes: records.length, options, origin, resolve, reject });
         this.#kick();
       });
     } catch (err) {
@@ -504,7 +507,7 @@ export class UnifiedLog {
     }
   }
 
-  #validate(records: Buffer, crcVerified: boolean, origin: 'client' | 'coordinator' | 'replication'): PendingBatch[] {
+  #validate(records: Buffer, crcVerified: boolean, origin: AppendOrigin): PendingBatch[] {
     const batches: PendingBatch[] = [];
     let pos = 0;
     if (records.length === 0) throw new InvalidRecordError('append of zero batches');
@@ -549,7 +552,7 @@ export class UnifiedLog {
     return batches;
   }
 
-  #readProducerFields(batch: PendingBatch, high: number, pos: number, origin: 'client' | 'coordinator' | 'replication'): void {
+  #readProducerFields(batch: PendingBatch, high: number, pos: number, origin: AppendOrigin): void {
     const buffer = batch.buffer;
     if (high > MAX_PRODUCER_ID_HIGH_WORD) {
       throw new UnknownProducerIdError(`batch at byte ${pos} has producer id ${buffer.readBigInt64BE(BatchOffsets.producerId)}, which no broker hands out`);
@@ -690,7 +693,7 @@ export class UnifiedLog {
             let duplicate: BatchMetadata | null;
             try {
               ({ duplicate } = this.#producerState.checkAppend(a.batches, first, pending, {
-                origin: a.options.assignOffsets === false ? 'replication' : a.options.origin ?? 'client',
+                origin: a.origin,
                 logAppendTime: logAppendTime ? now : -1,
                 nowMs: now,
                 verificationGuard: a.options.verificationGuard,
