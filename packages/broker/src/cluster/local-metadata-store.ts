@@ -15,9 +15,10 @@
  * before it load unchanged (version stays 1); an older Samsa would drop it on its next write.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUuid, ZERO_UUID, type Uuid } from '@samsa/protocol';
+import { NodeFs, replaceFileAtomically } from '../storage/storage-fs.ts';
 import type { BrokerConfigScope, BrokerInfo, MetadataStore, NewTopic, TopicMetadata } from './metadata-store.ts';
 
 const METADATA_FILE = 'samsa-metadata.json';
@@ -247,20 +248,6 @@ async function readMetaProperties(dir: string): Promise<Record<string, string> |
   return out;
 }
 
-async function writeAtomically(dir: string, name: string, text: string): Promise<void> {
-  const tmp = join(dir, `${name}.tmp`);
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, join(dir, name));
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
+function writeAtomically(dir: string, name: string, text: string): Promise<void> {
+  return replaceFileAtomically(new NodeFs(), join(dir, name), Buffer.from(text));
 }

@@ -1,6 +1,4 @@
-import { dirname } from 'node:path';
-import { TMP_FILE_SUFFIX } from './log-file-utils.ts';
-import type { StorageFs } from './storage-fs.ts';
+import { replaceFileAtomically, type StorageFs } from './storage-fs.ts';
 
 /**
  * Kafka's offset checkpoint files (recovery-point-offset-checkpoint,
@@ -54,15 +52,5 @@ export async function readCheckpoint(fs: StorageFs, path: string): Promise<Check
 export async function writeCheckpoint(fs: StorageFs, path: string, entries: CheckpointEntries): Promise<void> {
   const lines = [String(VERSION), String(entries.size)];
   for (const [key, offset] of entries) lines.push(`${key} ${offset}`);
-  const tmp = path + TMP_FILE_SUFFIX;
-  await fs.unlink(tmp);
-  const h = await fs.open(tmp, 'create');
-  try {
-    await h.writev([Buffer.from(lines.join('\n') + '\n')], 0);
-    await h.datasync();
-  } finally {
-    await h.close();
-  }
-  await fs.rename(tmp, path);
-  await fs.syncDir(dirname(path));
+  await replaceFileAtomically(fs, path, Buffer.from(lines.join('\n') + '\n'));
 }

@@ -8,6 +8,7 @@ import {
   PRODUCER_SNAPSHOT_FILE_SUFFIX, TMP_FILE_SUFFIX, offsetFromFileName, producerSnapshotFileName,
 } from './log-file-utils.ts';
 import type { StorageContext } from './storage-context.ts';
+import { replaceFileAtomically } from './storage-fs.ts';
 
 /**
  * A partition's producer state (Kafka's ProducerStateManager, KIP-98): per producer id
@@ -32,7 +33,7 @@ import type { StorageContext } from './storage-context.ts';
  * State of producers whose batches retention deleted is kept (KIP-360: forgetting a live
  * producer turns its next batch into UNKNOWN_PRODUCER_ID) until producer.id.expiration.ms.
  *
- * Crash behaviour: a snapshot is written to `<name>.tmp`, fsynced and renamed, so a
+ * Crash behaviour: a snapshot replaces its file atomically (replaceFileAtomically), so a
  * reader sees a whole file or none; a file that still fails its CRC is deleted and the
  * next older one used. Loading takes the newest valid snapshot at or below the log end
  * and replays batch headers from there to the log end; without any, it replays the
@@ -685,24 +686,15 @@ export class ProducerStateManager {
     return this.#enqueue(async () => {
       const fs = this.#ctx.fs;
       const path = join(this.dir, producerSnapshotFileName(offset));
-      const tmp = path + TMP_FILE_SUFFIX;
       try {
-        await fs.unlink(tmp);
-        const h = await fs.open(tmp, 'create');
-        try {
-          await h.writev([bytes], 0);
-          await h.datasync();
-        } finally {
-          await h.close();
-        }
-        await fs.rename(tmp, path);
+        await replaceFileAtomically(fs, path, bytes);
         if (!this.#snapshots.includes(offset)) {
           this.#snapshots.push(offset);
           this.#snapshots.sort((a, b) => a - b);
         }
       } catch (err) {
         this.#ctx.logger.warn({ snapshot: path, err: String(err) }, 'could not write a producer state snapshot');
-        await fs.unlink(tmp).catch(() => undefined);
+        await fs.unlink(path + TMP_FILE_SUFFIX).catch(() => undefined);
       }
     });
   }

@@ -1,4 +1,6 @@
 import * as fsp from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { TMP_FILE_SUFFIX } from './log-file-utils.ts';
 
 /**
  * The file-system calls storage makes, and nothing more, so tests can swap in
@@ -146,4 +148,23 @@ export class NodeFs implements StorageFs {
       await fh.close();
     }
   }
+}
+
+/**
+ * Replaces the file at `path` with `bytes` so that a crash at any moment leaves the old
+ * content or the new, never a mix: writes `<path>.tmp`, fsyncs it, renames it over `path`
+ * and fsyncs the directory. A `.tmp` left by an earlier crash is overwritten.
+ */
+export async function replaceFileAtomically(fs: StorageFs, path: string, bytes: Buffer): Promise<void> {
+  const tmp = path + TMP_FILE_SUFFIX;
+  await fs.unlink(tmp);
+  const h = await fs.open(tmp, 'create');
+  try {
+    await h.writev([bytes], 0);
+    await h.datasync();
+  } finally {
+    await h.close();
+  }
+  await fs.rename(tmp, path);
+  await fs.syncDir(dirname(path));
 }
