@@ -20,6 +20,11 @@ export const SamsaErrorCodes = {
   SAMSA_ERR_COMPRESSION_OUTPUT_TOO_LARGE: 'decompressing would produce more bytes than the configured maximum (a compression bomb, or a limit set too low)',
   SAMSA_ERR_CONFIG_INVALID: 'a config key is unknown, or its value is invalid alone or together with others',
   SAMSA_ERR_COMPRESSION_CORRUPT: 'compressed bytes do not decode: bad framing, header checksum, block length or codec stream',
+  SAMSA_ERR_STORAGE_IO: 'a log file operation failed (ENOSPC, EIO, ...), or the log is offline after one, or closed; nothing acknowledged was lost',
+  SAMSA_ERR_STORAGE_OFFSET_OUT_OF_RANGE: 'an offset outside what the log holds (below its start, past its end), or a delete above the high watermark',
+  SAMSA_ERR_STORAGE_CORRUPT: 'stored log bytes fail their length or CRC check when read or recovered; they are reported, never served',
+  SAMSA_ERR_STORAGE_INVALID_BATCH: 'an append refused before it is written: a corrupt or oversized batch, not magic 2, a misplaced control batch',
+  SAMSA_ERR_STORAGE_PRODUCER_STATE: 'a batch the producer state refuses: sequence gap, fenced epoch or coordinator, unknown producer id, wrong transaction state',
 } as const;
 
 export type SamsaErrorCode = keyof typeof SamsaErrorCodes;

@@ -1,8 +1,11 @@
+import { SamsaError, type SamsaErrorCode } from '@samsa/protocol';
+
 /**
- * Errors storage raises, each carrying the Kafka error code a handler answers with
- * (1, 2, 10, 45, 47, 48, 52, 56, 59, 87).
- * (They are not SamsaError subclasses yet because the SAMSA_ERR_* registry lives in
- * @samsa/protocol, owned by another change; once it has storage codes these should join it.)
+ * Errors storage raises. Each is a SamsaError with a SAMSA_ERR_STORAGE_* code naming what
+ * went wrong in Samsa's terms, and carries in `errorCode` the Kafka error code a handler
+ * answers with (1, 2, 10, 45, 47, 48, 52, 56, 59, 87). The two do not map one to one:
+ * CORRUPT_MESSAGE is both stored bytes failing their CRC (SAMSA_ERR_STORAGE_CORRUPT) and
+ * a producer's batch failing it on append (SAMSA_ERR_STORAGE_INVALID_BATCH).
  */
 
 export const KafkaErrorCode = {
@@ -19,11 +22,40 @@ export const KafkaErrorCode = {
 } as const;
 export type KafkaErrorCode = (typeof KafkaErrorCode)[keyof typeof KafkaErrorCode];
 
-export class StorageError extends Error {
+/** The registry's storage codes; every StorageError carries one. */
+export type StorageErrorCode = Extract<SamsaErrorCode, `SAMSA_ERR_STORAGE_${string}`>;
+
+/**
+ * The Samsa code of a StorageError built from a Kafka code alone (the older two-argument
+ * form). CORRUPT_MESSAGE there is an appended batch failing its CRC: stored corruption is
+ * CorruptLogError, which names its code.
+ */
+const samsaCodeOf: Readonly<Record<KafkaErrorCode, StorageErrorCode>> = {
+  [KafkaErrorCode.OFFSET_OUT_OF_RANGE]: 'SAMSA_ERR_STORAGE_OFFSET_OUT_OF_RANGE',
+  [KafkaErrorCode.CORRUPT_MESSAGE]: 'SAMSA_ERR_STORAGE_INVALID_BATCH',
+  [KafkaErrorCode.MESSAGE_TOO_LARGE]: 'SAMSA_ERR_STORAGE_INVALID_BATCH',
+  [KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER]: 'SAMSA_ERR_STORAGE_PRODUCER_STATE',
+  [KafkaErrorCode.INVALID_PRODUCER_EPOCH]: 'SAMSA_ERR_STORAGE_PRODUCER_STATE',
+  [KafkaErrorCode.INVALID_TXN_STATE]: 'SAMSA_ERR_STORAGE_PRODUCER_STATE',
+  [KafkaErrorCode.TRANSACTION_COORDINATOR_FENCED]: 'SAMSA_ERR_STORAGE_PRODUCER_STATE',
+  [KafkaErrorCode.KAFKA_STORAGE_ERROR]: 'SAMSA_ERR_STORAGE_IO',
+  [KafkaErrorCode.UNKNOWN_PRODUCER_ID]: 'SAMSA_ERR_STORAGE_PRODUCER_STATE',
+  [KafkaErrorCode.INVALID_RECORD]: 'SAMSA_ERR_STORAGE_INVALID_BATCH',
+};
+
+type StorageErrorArgs =
+  | [code: StorageErrorCode, errorCode: KafkaErrorCode, message: string, options?: ErrorOptions | undefined]
+  | [errorCode: KafkaErrorCode, message: string, options?: ErrorOptions | undefined];
+
+export class StorageError extends SamsaError {
   readonly errorCode: KafkaErrorCode;
 
-  constructor(errorCode: KafkaErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
+  constructor(code: StorageErrorCode, errorCode: KafkaErrorCode, message: string, options?: ErrorOptions);
+  /** The Kafka code alone: the Samsa code follows from it (see samsaCodeOf). */
+  constructor(errorCode: KafkaErrorCode, message: string, options?: ErrorOptions);
+  constructor(...args: StorageErrorArgs) {
+    const [code, errorCode, message, options] = typeof args[0] === 'number' ? [samsaCodeOf[args[0]], ...args] : args;
+    super(code, message, options);
     this.errorCode = errorCode;
     this.name = 'StorageError';
   }
@@ -32,14 +64,14 @@ export class StorageError extends Error {
 /** An I/O failure (ENOSPC, EIO, ...): KAFKA_STORAGE_ERROR. Nothing acknowledged was lost. */
 export class KafkaStorageError extends StorageError {
   constructor(message: string, options?: ErrorOptions) {
-    super(KafkaErrorCode.KAFKA_STORAGE_ERROR, message, options);
+    super('SAMSA_ERR_STORAGE_IO', KafkaErrorCode.KAFKA_STORAGE_ERROR, message, options);
     this.name = 'KafkaStorageError';
   }
 }
 
 export class OffsetOutOfRangeError extends StorageError {
   constructor(message: string) {
-    super(KafkaErrorCode.OFFSET_OUT_OF_RANGE, message);
+    super('SAMSA_ERR_STORAGE_OFFSET_OUT_OF_RANGE', KafkaErrorCode.OFFSET_OUT_OF_RANGE, message);
     this.name = 'OffsetOutOfRangeError';
   }
 }
@@ -50,7 +82,7 @@ export class CorruptLogError extends StorageError {
   readonly position: number;
 
   constructor(path: string, position: number, message: string, options?: ErrorOptions) {
-    super(KafkaErrorCode.CORRUPT_MESSAGE, `${path} at position ${position}: ${message}`, options);
+    super('SAMSA_ERR_STORAGE_CORRUPT', KafkaErrorCode.CORRUPT_MESSAGE, `${path} at position ${position}: ${message}`, options);
     this.name = 'CorruptLogError';
     this.path = path;
     this.position = position;
@@ -59,14 +91,14 @@ export class CorruptLogError extends StorageError {
 
 export class RecordTooLargeError extends StorageError {
   constructor(message: string) {
-    super(KafkaErrorCode.MESSAGE_TOO_LARGE, message);
+    super('SAMSA_ERR_STORAGE_INVALID_BATCH', KafkaErrorCode.MESSAGE_TOO_LARGE, message);
     this.name = 'RecordTooLargeError';
   }
 }
 
 export class InvalidRecordError extends StorageError {
   constructor(message: string, options?: ErrorOptions) {
-    super(KafkaErrorCode.INVALID_RECORD, message, options);
+    super('SAMSA_ERR_STORAGE_INVALID_BATCH', KafkaErrorCode.INVALID_RECORD, message, options);
     this.name = 'InvalidRecordError';
   }
 }
@@ -77,7 +109,7 @@ export class InvalidRecordError extends StorageError {
  */
 export class ProducerStateError extends StorageError {
   constructor(errorCode: KafkaErrorCode, message: string) {
-    super(errorCode, message);
+    super('SAMSA_ERR_STORAGE_PRODUCER_STATE', errorCode, message);
     this.name = 'ProducerStateError';
   }
 }
