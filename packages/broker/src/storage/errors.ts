@@ -25,36 +25,10 @@ export type KafkaErrorCode = (typeof KafkaErrorCode)[keyof typeof KafkaErrorCode
 /** The registry's storage codes; every StorageError carries one. */
 export type StorageErrorCode = Extract<SamsaErrorCode, `SAMSA_ERR_STORAGE_${string}`>;
 
-/**
- * The Samsa code of a StorageError built from a Kafka code alone (the older two-argument
- * form). CORRUPT_MESSAGE there is an appended batch failing its CRC: stored corruption is
- * CorruptLogError, which names its code.
- */
-const samsaCodeOf: Readonly<Record<KafkaErrorCode, StorageErrorCode>> = {
-  [KafkaErrorCode.OFFSET_OUT_OF_RANGE]: 'SAMSA_ERR_STORAGE_OFFSET_OUT_OF_RANGE',
-  [KafkaErrorCode.CORRUPT_MESSAGE]: 'SAMSA_ERR_STORAGE_INVALID_BATCH',
-  [KafkaErrorCode.MESSAGE_TOO_LARGE]: 'SAMSA_ERR_STORAGE_INVALID_BATCH',
-  [KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER]: 'SAMSA_ERR_STORAGE_PRODUCER_STATE',
-  [KafkaErrorCode.INVALID_PRODUCER_EPOCH]: 'SAMSA_ERR_STORAGE_PRODUCER_STATE',
-  [KafkaErrorCode.INVALID_TXN_STATE]: 'SAMSA_ERR_STORAGE_PRODUCER_STATE',
-  [KafkaErrorCode.TRANSACTION_COORDINATOR_FENCED]: 'SAMSA_ERR_STORAGE_PRODUCER_STATE',
-  [KafkaErrorCode.KAFKA_STORAGE_ERROR]: 'SAMSA_ERR_STORAGE_IO',
-  [KafkaErrorCode.UNKNOWN_PRODUCER_ID]: 'SAMSA_ERR_STORAGE_PRODUCER_STATE',
-  [KafkaErrorCode.INVALID_RECORD]: 'SAMSA_ERR_STORAGE_INVALID_BATCH',
-};
-
-type StorageErrorArgs =
-  | [code: StorageErrorCode, errorCode: KafkaErrorCode, message: string, options?: ErrorOptions | undefined]
-  | [errorCode: KafkaErrorCode, message: string, options?: ErrorOptions | undefined];
-
 export class StorageError extends SamsaError {
   readonly errorCode: KafkaErrorCode;
 
-  constructor(code: StorageErrorCode, errorCode: KafkaErrorCode, message: string, options?: ErrorOptions);
-  /** The Kafka code alone: the Samsa code follows from it (see samsaCodeOf). */
-  constructor(errorCode: KafkaErrorCode, message: string, options?: ErrorOptions);
-  constructor(...args: StorageErrorArgs) {
-    const [code, errorCode, message, options] = typeof args[0] === 'number' ? [samsaCodeOf[args[0]], ...args] : args;
+  constructor(code: StorageErrorCode, errorCode: KafkaErrorCode, message: string, options?: ErrorOptions) {
     super(code, message, options);
     this.errorCode = errorCode;
     this.name = 'StorageError';

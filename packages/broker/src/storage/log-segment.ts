@@ -80,6 +80,10 @@ export class LogSegment {
   #indexMemory: PoolEntry;
   #bytesSinceLastIndexEntry = 0;
   #tailNeedsTrim = false;
+  /** Appends being written, the end of the last one, and its completion (never rejects). */
+  #appending = 0;
+  #appendEnd = 0;
+  #lastAppend: Promise<void> = Promise.resolve();
   #maxTimestampSoFar = -1;
   #offsetOfMaxTimestampSoFar = -1;
   #createdMs: number;
@@ -181,6 +185,13 @@ export class LogSegment {
     this.#ctx.indexPool.remove(this.#indexMemory);
   }
 
+  /** The indexes when they are in memory (touched in the pool), else null: no await. */
+  #loadedIndexes(): { offsetIndex: OffsetIndex; timeIndex: TimeIndex } | null {
+    if (this.#offsetIndex === null || this.#timeIndex === null) return null;
+    if (!this.#pinned) this.#ctx.indexPool.touch(this.#indexMemory);
+    return { offsetIndex: this.#offsetIndex, timeIndex: this.#timeIndex };
+  }
+
   async #indexes(): Promise<{ offsetIndex: OffsetIndex; timeIndex: TimeIndex }> {
     while (this.#offsetIndex === null || this.#timeIndex === null) {
       if (this.#loading === null) {
@@ -190,8 +201,7 @@ export class LogSegment {
       }
       await this.#loading;
     }
-    if (!this.#pinned) this.#ctx.indexPool.touch(this.#indexMemory);
-    return { offsetIndex: this.#offsetIndex, timeIndex: this.#timeIndex };
+    return this.#loadedIndexes()!;
   }
 
   async #readIndexFile(name: string): Promise<Buffer | null> {
@@ -324,23 +334,52 @@ export class LogSegment {
   }
 
   /**
-   * Writes batches (already offset-patched, contiguous, ascending) at the end of the file
-   * in one writev. On failure the file is cut back to its previous size so nothing
-   * half-written stays behind, and the error is rethrown.
+   * Bytes in the file once the appends being written are in: where the next append
+   * starts. `size` (what reads see) stays behind it until each write completes.
    */
-  async append(batches: readonly SegmentAppendBatch[]): Promise<void> {
-    if (batches.length === 0) return;
-    const { offsetIndex, timeIndex } = await this.#indexes();
-    const start = this.#size;
+  get end(): number {
+    return this.#appending > 0 ? this.#appendEnd : this.#size;
+  }
+
+  /**
+   * Writes batches (already offset-patched, contiguous, ascending, following the previous
+   * append's) at `end` in one writev. Appends may overlap: each is handed to the thread
+   * pool at once (without yielding first, when the indexes are in memory: the log relies
+   * on it), and they complete in the order they were made, each after the ones before it.
+   * When one fails, it and every later one still in flight fail, and the file is cut back
+   * to the last completed append so nothing half-written stays behind (if the cut fails
+   * too, trimTail() does it before the next append; bytes past `size` are never read).
+   */
+  append(batches: readonly SegmentAppendBatch[]): Promise<void> {
+    if (batches.length === 0) return Promise.resolve();
+    const start = this.end;
     const buffers = batches.map((b) => b.buffer);
+    let bytes = 0;
+    for (const b of buffers) bytes += b.length;
+    this.#appending++;
+    this.#appendEnd = start + bytes;
+    const done = this.#write(batches, buffers, start, this.#lastAppend).finally(() => {
+      this.#appending--;
+    });
+    this.#lastAppend = done.catch(() => undefined);
+    return done;
+  }
+
+  async #write(batches: readonly SegmentAppendBatch[], buffers: Buffer[], start: number, before: Promise<void>): Promise<void> {
+    const { offsetIndex, timeIndex } = this.#loadedIndexes() ?? await this.#indexes();
+    let error: unknown = null;
     try {
       await this.#log.use((h) => h.writev(buffers, start));
     } catch (err) {
-      await this.#log.use((h) => h.truncate(start)).catch(() => {
-        // Left for the next append (trimTail) or recovery: bytes past `size` are never read.
-        this.#tailNeedsTrim = true;
-      });
-      throw err;
+      error = err;
+    }
+    await before;
+    // An earlier append failed while this one was in flight: these bytes follow a gap.
+    if (error === null && this.#tailNeedsTrim) error = new Error(`an earlier write to ${this.path} failed`);
+    if (error !== null) {
+      this.#tailNeedsTrim = true;
+      if (this.#appending === 1) await this.trimTail().catch(() => undefined);
+      throw error;
     }
     let pos = start;
     for (const b of batches) {
@@ -350,6 +389,11 @@ export class LogSegment {
     this.#indexesDirty = true;
     this.#size = pos;
     this.#nextOffset = batches[batches.length - 1]!.lastOffset + 1;
+  }
+
+  /** A failed write left bytes past `size`: trimTail() before the next append. */
+  get needsTailTrim(): boolean {
+    return this.#tailNeedsTrim;
   }
 
   /** Cuts a previously failed write's leftovers (bytes past `size`) before the next append. */

@@ -192,12 +192,36 @@ export interface VerificationStateEntry {
  * What a group of appends validated by checkAppend will change once its bytes are
  * written: the producers' new entries, the transactions opened and ended, and the
  * producers whose verification entries go. `commit` applies it.
+ *
+ * While an earlier group is still being written, a later one is checked on top of it:
+ * `parent` is that group's pending state, seen by the checks before the committed state.
+ * The log sets it back to null once the parent is committed (its changes are then in the
+ * state itself), so chains never grow past the writes in flight.
  */
 export class PendingProducerState {
   readonly entries = new Map<number, ProducerStateEntry>();
   readonly started: TxnMetadata[] = [];
   readonly completed: CompletedTxn[] = [];
   readonly clearVerification = new Set<number>();
+  parent: PendingProducerState | null;
+
+  constructor(parent: PendingProducerState | null = null) {
+    this.parent = parent;
+  }
+
+  /** The producer's entry as changed by this group or the groups it was checked on top of. */
+  entry(producerId: number): ProducerStateEntry | undefined {
+    return this.entries.get(producerId) ?? this.parent?.entry(producerId);
+  }
+
+  /** Transactions opened (oldest first) by the groups this one was checked on top of, then by this one. */
+  allStarted(): TxnMetadata[] {
+    return this.parent === null ? this.started : [...this.parent.allStarted(), ...this.started];
+  }
+
+  allCompleted(): CompletedTxn[] {
+    return this.parent === null ? this.completed : [...this.parent.allCompleted(), ...this.completed];
+  }
 
   clear(): void {
     this.entries.clear();
@@ -440,7 +464,7 @@ export class ProducerStateManager {
 
   /** The view of one producer a check sees: this append's updates, then the group's, then the state. */
   #current(producerId: number, updated: Map<number, ProducerStateEntry>, pending: PendingProducerState): ProducerStateEntry | undefined {
-    return updated.get(producerId) ?? pending.entries.get(producerId) ?? this.#producers.get(producerId);
+    return updated.get(producerId) ?? pending.entry(producerId) ?? this.#producers.get(producerId);
   }
 
   /**
@@ -474,7 +498,7 @@ export class ProducerStateManager {
       if (b.producerId < 0) continue;
       const lastSeq = b.baseSequence < 0 ? -1 : incrementSequence(b.baseSequence, b.lastOffsetDelta);
       if (o.origin === 'client' && !b.isControl) {
-        const before = pending.entries.get(b.producerId) ?? this.#producers.get(b.producerId);
+        const before = pending.entry(b.producerId) ?? this.#producers.get(b.producerId);
         const duplicate = before?.findDuplicate(b.producerEpoch, b.baseSequence, lastSeq) ?? null;
         if (duplicate !== null) return { duplicate };
       }
@@ -538,9 +562,10 @@ export class ProducerStateManager {
    * of this point in the group (Kafka's findNextIncompleteTxn), or null.
    */
   #nextOpenOfOthers(producerId: number, pending: PendingProducerState, started: readonly TxnMetadata[], completed: readonly CompletedTxn[]): number | null {
-    const ended = (t: TxnMetadata): boolean => pending.completed.some((c) => c.firstOffset === t.firstOffset) ||
+    const pendingCompleted = pending.allCompleted();
+    const ended = (t: TxnMetadata): boolean => pendingCompleted.some((c) => c.firstOffset === t.firstOffset) ||
       completed.some((c) => c.firstOffset === t.firstOffset);
-    for (const list of [this.#ongoing, pending.started, started]) {
+    for (const list of [this.#ongoing, pending.allStarted(), started]) {
       for (const t of list) if (t.producerId !== producerId && !ended(t)) return t.firstOffset;
     }
     return null;

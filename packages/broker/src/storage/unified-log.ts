@@ -13,7 +13,7 @@ import {
   TMP_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX, indexFileName, logFileName, offsetFromFileName, timeIndexFileName, transactionIndexFileName,
 } from './log-file-utils.ts';
 import type { LogConfig } from './log-config.ts';
-import { LogSegment } from './log-segment.ts';
+import { LogSegment, type SegmentAppendBatch } from './log-segment.ts';
 import {
   PendingProducerState, ProducerStateManager, VerificationGuard, firstOffsetOf, readMarker, type AppendOrigin, type BatchMetadata,
   type ProducerBatchHeader,
@@ -185,6 +185,39 @@ interface PendingOp {
 }
 
 const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+/**
+ * Appends queued together are written together up to this many bytes (a bigger append
+ * goes alone): enough to spread the thread pool's cost per write over many batches.
+ */
+const MAX_WRITE_BYTES = 256 * 1024;
+/**
+ * Writes handed to the thread pool at once. With two, one is being written while the
+ * other waits in the pool and the appends of a third are answered and validated on the
+ * main thread: a write's round trip through the pool is hidden behind the next.
+ */
+const MAX_WRITES_IN_FLIGHT = 2;
+
+/** Appends written (and flushed, when the policy says so), waiting to be answered. */
+type Acks = Array<[PendingAppend, LogAppendInfo]>;
+
+function settle(acks: Acks): void {
+  for (const [a, info] of acks) a.resolve(info);
+}
+
+/** A run of appends handed to the active segment and not yet answered. */
+interface InFlightWrite {
+  /** The segment's append of the run (already handled: awaiting it rethrows). */
+  written: Promise<void>;
+  segment: LogSegment;
+  /** The log end offset once this write is in. */
+  next: number;
+  /** Producer state of the run, checked on top of the write before it. */
+  pending: PendingProducerState;
+  /** Every append of the run with its answer (retried batches with their first write's). */
+  acks: Acks;
+  messages: number;
+}
+
 /** Producer ids above 2^53 - 1 cannot be numbers; no broker hands them out (ProducerIdManager). */
 const MAX_PRODUCER_ID_HIGH_WORD = 0x1fffff;
 
@@ -220,7 +253,10 @@ export class UnifiedLog {
   #lastFlushMs: number;
   #cancelFlushTimer: (() => void) | null = null;
   #queue: Array<PendingAppend | PendingOp> = [];
+  #pumpScheduled = false;
   #draining = false;
+  /** Writes handed to the active segment, oldest first, until their appends are answered. */
+  #inFlight: InFlightWrite[] = [];
   #offline: Error | null = null;
   #closed = false;
   #inactiveFlushes: Promise<void> = Promise.resolve();
@@ -520,7 +556,7 @@ export class UnifiedLog {
         size = crcVerified ? records.readInt32BE(pos + BatchOffsets.batchLength) + LOG_OVERHEAD : validateBatch(records, pos);
         if (size > records.length - pos) throw new CorruptRecordError(`batch at byte ${pos} runs past the end`);
       } catch (err) {
-        if (err instanceof CorruptRecordError) throw new StorageError(KafkaErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos}: ${err.message}`, { cause: err });
+        if (err instanceof CorruptRecordError) throw new StorageError('SAMSA_ERR_STORAGE_INVALID_BATCH', KafkaErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos}: ${err.message}`, { cause: err });
         throw err;
       }
       if (size > this.#config.maxMessageBytes) {
@@ -592,15 +628,52 @@ export class UnifiedLog {
   }
 
   #kick(): void {
-    if (this.#draining) return;
-    this.#draining = true;
-    void this.#drain();
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    // After the current task, so appends queued in the same tick share a write.
+    queueMicrotask(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
   }
 
+  /**
+   * Hands runs of queued appends to the active segment while fewer than
+   * MAX_WRITES_IN_FLIGHT are being written, and starts the drain if it is not running.
+   * Offsets and producer state checks run ahead of the writes (each run on top of the
+   * one before it), so a run is written while the previous one is still in flight.
+   */
+  #pump(): void {
+    while (this.#inFlight.length < MAX_WRITES_IN_FLIGHT && this.#queue[0]?.kind === 'append') {
+      const w = this.#startWrite(this.#inFlight[this.#inFlight.length - 1] ?? null);
+      if (w === null) break;
+      this.#inFlight.push(w);
+    }
+    if (!this.#draining && (this.#inFlight.length > 0 || this.#queue.length > 0)) {
+      this.#draining = true;
+      void this.#drain();
+    }
+  }
+
+  /**
+   * Finishes the writes in flight in order and answers their appends, each only after
+   * the next runs were handed to the thread pool, so callers answering them (and
+   * validating their next appends) work while the file is written. With nothing in
+   * flight it runs queued operations alone, and rolls or trims the active segment when
+   * the next run needs it.
+   */
   async #drain(): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
-        const head = this.#queue[0]!;
+      for (;;) {
+        const w = this.#inFlight[0];
+        if (w !== undefined) {
+          const acks = await this.#finishWrite(w);
+          this.#pump();
+          settle(acks);
+          continue;
+        }
+        const head = this.#queue[0];
+        if (head === undefined) break;
         if (head.kind === 'op') {
           this.#queue.shift();
           try {
@@ -609,21 +682,41 @@ export class UnifiedLog {
           } catch (err) {
             head.reject(err);
           }
-          continue;
+        } else {
+          await this.#prepareActiveSegment();
         }
-        let n = 0;
-        while (n < this.#queue.length && this.#queue[n]!.kind === 'append') n++;
-        const group = this.#queue.splice(0, n) as PendingAppend[];
-        await this.#writeGroup(group);
+        this.#pump();
       }
     } finally {
       this.#draining = false;
     }
   }
 
+  /**
+   * What the next write needs done first, with nothing in flight: cut a failed write's
+   * leftovers, roll. A failure fails the appends queued up to the next operation.
+   */
+  async #prepareActiveSegment(): Promise<void> {
+    try {
+      const active = this.activeSegment;
+      if (active.needsTailTrim) await active.trimTail();
+      const head = this.#queue[0];
+      if (head?.kind === 'append' && this.#shouldRoll(this.activeSegment, head.bytes)) await this.#roll(this.#logEndOffset);
+    } catch (err) {
+      const error = this.#appendFailed(err);
+      while (this.#queue[0]?.kind === 'append') this.#queue.shift()!.reject(error);
+    }
+  }
+
+  #appendFailed(err: unknown): StorageError {
+    const error = err instanceof StorageError ? err : storageErrorFrom(err, `append to ${this.topic}-${this.partition}`);
+    this.#ctx.logger.error({ log: this.dir, err: error.message }, 'append failed; the log keeps its last acknowledged batch');
+    return error;
+  }
+
   #shouldRoll(active: LogSegment, incomingBytes: number): boolean {
-    if (active.size === 0) return false;
-    if (active.size + incomingBytes > this.#config.segmentBytes) return true;
+    if (active.end === 0) return false;
+    if (active.end + incomingBytes > this.#config.segmentBytes) return true;
     if (active.indexFull) return true;
     return this.#ctx.clock.now() - active.createdMs > this.#config.segmentMs;
   }
@@ -656,133 +749,152 @@ export class UnifiedLog {
     });
   }
 
-  async #writeGroup(group: PendingAppend[]): Promise<void> {
+  /**
+   * Takes appends from the head of the queue into one run for the active segment (up to
+   * MAX_WRITE_BYTES, the segment's size, or the next operation), assigns their offsets
+   * after `prev`'s, checks them against the producer state as `prev` leaves it, and hands
+   * the run to the segment; nothing yields before the write is in the thread pool. Null
+   * when the run must wait for nothing to be in flight (a roll or a trim comes first).
+   * Appends refused by a check are rejected here.
+   */
+  #startWrite(prev: InFlightWrite | null): InFlightWrite | null {
     if (this.#offline !== null || this.#closed) {
-      for (const a of group) a.reject(new KafkaStorageError(`log ${this.topic}-${this.partition} is ${this.#closed ? 'closed' : 'offline'}`));
-      return;
+      const error = new KafkaStorageError(`log ${this.topic}-${this.partition} is ${this.#closed ? 'closed' : 'offline'}`);
+      while (this.#queue[0]?.kind === 'append') this.#queue.shift()!.reject(error);
+      return null;
     }
+    const active = this.activeSegment;
+    if (active.needsTailTrim || this.#shouldRoll(active, (this.#queue[0] as PendingAppend).bytes)) return null;
     const now = this.#ctx.clock.now();
     const logAppendTime = this.#config.messageTimestampType === 'LogAppendTime';
-    let next = this.#logEndOffset;
-    let i = 0;
-    let groupMessages = 0;
-    const done: Array<[PendingAppend, LogAppendInfo]> = [];
-    // Producer state of appends validated in this group but not yet written; it becomes
-    // the partition's state run by run, once each run's bytes are in the file.
-    const pending = new PendingProducerState();
     const verificationEnabled = this.#config.transactionPartitionVerificationEnable !== false;
-    try {
-      await this.activeSegment.trimTail();
-      while (i < group.length) {
-        // Build one run: consecutive appends that fit in the active segment.
-        if (this.#shouldRoll(this.activeSegment, group[i]!.bytes)) await this.#roll(next);
-        const active = this.activeSegment;
-        const run: Array<{ buffer: Buffer; baseOffset: number; lastOffset: number; maxTimestamp: number }> = [];
-        const infos: Array<[PendingAppend, LogAppendInfo]> = [];
-        let runBytes = 0;
-        while (i < group.length) {
-          const a = group[i]!;
-          if (run.length > 0 && active.size + runBytes + a.bytes > this.#config.segmentBytes) break;
-          const first = a.options.assignOffsets === false ? a.batches[0]!.originalBaseOffset : next;
-          if (a.options.assignOffsets === false && first < next) {
-            a.reject(new InvalidRecordError(`follower append at offset ${first} below log end offset ${next}`));
-            i++;
-            continue;
-          }
-          if (a.hasProducerId) {
-            let duplicate: BatchMetadata | null;
-            try {
-              ({ duplicate } = this.#producerState.checkAppend(a.batches, first, pending, {
-                origin: a.origin,
-                logAppendTime: logAppendTime ? now : -1,
-                nowMs: now,
-                verificationGuard: a.options.verificationGuard,
-                verificationEnabled,
-              }));
-            } catch (err) {
-              a.reject(err);
-              i++;
-              continue;
-            }
-            if (duplicate !== null) {
-              // Answered with the first write's offsets once this run is written, like the
-              // appends around it (Kafka answers a retried batch as a success).
-              infos.push([a, this.#duplicateInfo(duplicate, logAppendTime)]);
-              i++;
-              continue;
-            }
-          }
-          let maxTimestamp = -1;
-          let offsetOfMaxTimestamp = first;
-          let recordCount = 0;
-          let cursor = first;
-          for (const b of a.batches) {
-            const base = a.options.assignOffsets === false ? b.originalBaseOffset : cursor;
-            const last = base + b.lastOffsetDelta;
-            if (last > MAX_OFFSET) throw new KafkaStorageError(`offset ${last} would exceed ${MAX_OFFSET}`);
-            if (a.options.assignOffsets !== false) b.buffer.writeBigInt64BE(BigInt(base), BatchOffsets.baseOffset);
-            if (a.options.leaderEpoch !== undefined) b.buffer.writeInt32BE(a.options.leaderEpoch, BatchOffsets.partitionLeaderEpoch);
-            let ts = b.maxTimestamp;
-            if (logAppendTime) {
-              ts = now;
-              const attrs = b.buffer.readInt16BE(BatchOffsets.attributes);
-              b.buffer.writeInt16BE((attrs & ~Attributes.TIMESTAMP_TYPE) | (TimestampType.LogAppendTime << 3), BatchOffsets.attributes);
-              b.buffer.writeBigInt64BE(BigInt(now), BatchOffsets.maxTimestamp);
-              b.buffer.writeUInt32BE(computeBatchCrc(b.buffer, 0, b.buffer.length), BatchOffsets.crc);
-            }
-            if (ts > maxTimestamp) {
-              maxTimestamp = ts;
-              offsetOfMaxTimestamp = base;
-            }
-            run.push({ buffer: b.buffer, baseOffset: base, lastOffset: last, maxTimestamp: ts });
-            recordCount += b.recordCount;
-            cursor = last + 1;
-          }
-          next = cursor;
-          runBytes += a.bytes;
-          groupMessages += recordCount;
-          infos.push([a, {
-            firstOffset: first,
-            lastOffset: cursor - 1,
-            maxTimestamp,
-            offsetOfMaxTimestamp,
-            logAppendTime: logAppendTime ? now : -1,
-            recordCount,
-            validBytes: a.bytes,
-            logStartOffset: this.#logStartOffset,
-            duplicate: false,
-          }]);
-          i++;
-        }
-        if (run.length > 0) {
-          await active.append(run);
-          this.#logEndOffset = next;
-          const aborted: AbortedTxn[] = [];
-          for (const c of pending.completed) {
-            if (c.aborted) aborted.push({ producerId: c.producerId, firstOffset: c.firstOffset, lastOffset: c.lastOffset, lastStableOffset: c.lastStableOffset });
-          }
-          if (aborted.length > 0) {
-            try {
-              await active.txnIndex.append(aborted);
-            } catch (err) {
-              // The marker is in the log but read_committed could not learn of the abort:
-              // offline, like a failed fsync; a restart rebuilds the entry from the log.
-              throw this.#goOffline(err);
-            }
-          }
-          this.#producerState.commit(pending, next);
-          if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
-        }
-        done.push(...infos);
+    const pending = new PendingProducerState(prev?.pending ?? null);
+    const run: SegmentAppendBatch[] = [];
+    const acks: Acks = [];
+    let next = prev?.next ?? this.#logEndOffset;
+    let runBytes = 0;
+    let messages = 0;
+    const end = active.end;
+    while (this.#queue[0]?.kind === 'append') {
+      const a = this.#queue[0];
+      if (runBytes > 0 && (runBytes + a.bytes > MAX_WRITE_BYTES || end + runBytes + a.bytes > this.#config.segmentBytes)) break;
+      this.#queue.shift();
+      const first = a.options.assignOffsets === false ? a.batches[0]!.originalBaseOffset : next;
+      if (a.options.assignOffsets === false && first < next) {
+        a.reject(new InvalidRecordError(`follower append at offset ${first} below log end offset ${next}`));
+        continue;
       }
-    } catch (err) {
-      const error = err instanceof StorageError ? err : storageErrorFrom(err, `append to ${this.topic}-${this.partition}`);
-      this.#ctx.logger.error({ log: this.dir, err: error.message }, 'append failed; the log keeps its last acknowledged batch');
-      const written = new Set(done.map(([a]) => a));
-      for (const a of group) if (!written.has(a)) a.reject(error);
-      if (done.length === 0) return;
+      let lastOffset = first - 1;
+      for (const b of a.batches) lastOffset = (a.options.assignOffsets === false ? b.originalBaseOffset : lastOffset + 1) + b.lastOffsetDelta;
+      if (lastOffset > MAX_OFFSET) {
+        a.reject(new KafkaStorageError(`offset ${lastOffset} would exceed ${MAX_OFFSET}`));
+        continue;
+      }
+      if (a.hasProducerId) {
+        let duplicate: BatchMetadata | null;
+        try {
+          ({ duplicate } = this.#producerState.checkAppend(a.batches, first, pending, {
+            origin: a.origin,
+            logAppendTime: logAppendTime ? now : -1,
+            nowMs: now,
+            verificationGuard: a.options.verificationGuard,
+            verificationEnabled,
+          }));
+        } catch (err) {
+          a.reject(err);
+          continue;
+        }
+        if (duplicate !== null) {
+          // Answered with the first write's offsets, in order with the appends around it
+          // (Kafka answers a retried batch as a success).
+          acks.push([a, this.#duplicateInfo(duplicate, logAppendTime)]);
+          continue;
+        }
+      }
+      let maxTimestamp = -1;
+      let offsetOfMaxTimestamp = first;
+      let recordCount = 0;
+      let cursor = first;
+      for (const b of a.batches) {
+        const base = a.options.assignOffsets === false ? b.originalBaseOffset : cursor;
+        const last = base + b.lastOffsetDelta;
+        if (a.options.assignOffsets !== false) b.buffer.writeBigInt64BE(BigInt(base), BatchOffsets.baseOffset);
+        if (a.options.leaderEpoch !== undefined) b.buffer.writeInt32BE(a.options.leaderEpoch, BatchOffsets.partitionLeaderEpoch);
+        let ts = b.maxTimestamp;
+        if (logAppendTime) {
+          ts = now;
+          const attrs = b.buffer.readInt16BE(BatchOffsets.attributes);
+          b.buffer.writeInt16BE((attrs & ~Attributes.TIMESTAMP_TYPE) | (TimestampType.LogAppendTime << 3), BatchOffsets.attributes);
+          b.buffer.writeBigInt64BE(BigInt(now), BatchOffsets.maxTimestamp);
+          b.buffer.writeUInt32BE(computeBatchCrc(b.buffer, 0, b.buffer.length), BatchOffsets.crc);
+        }
+        if (ts > maxTimestamp) {
+          maxTimestamp = ts;
+          offsetOfMaxTimestamp = base;
+        }
+        run.push({ buffer: b.buffer, baseOffset: base, lastOffset: last, maxTimestamp: ts });
+        recordCount += b.recordCount;
+        cursor = last + 1;
+      }
+      next = cursor;
+      runBytes += a.bytes;
+      messages += recordCount;
+      acks.push([a, {
+        firstOffset: first,
+        lastOffset: cursor - 1,
+        maxTimestamp,
+        offsetOfMaxTimestamp,
+        logAppendTime: logAppendTime ? now : -1,
+        recordCount,
+        validBytes: a.bytes,
+        logStartOffset: this.#logStartOffset,
+        duplicate: false,
+      }]);
     }
-    this.#unflushedMessages += groupMessages;
+    const written = active.append(run);
+    // Awaited in order by #finishWrite; until then a rejection is not unhandled.
+    written.catch(() => undefined);
+    return { written, segment: active, next, pending, acks, messages };
+  }
+
+  /**
+   * Waits for `w` (the oldest write in flight), makes its bytes part of the log (log end,
+   * transaction index, producer state), flushes when the policy says so, and returns its
+   * answers. On a failure, `w` and every write in flight after it (started on top of it)
+   * fail.
+   */
+  async #finishWrite(w: InFlightWrite): Promise<Acks> {
+    const fail = async (error: StorageError): Promise<Acks> => {
+      const failed = this.#inFlight.splice(0);
+      if (failed[0] !== w) failed.unshift(w);
+      await Promise.allSettled(failed.map((f) => f.written));
+      for (const f of failed) for (const [a] of f.acks) a.reject(error);
+      return [];
+    };
+    try {
+      await w.written;
+    } catch (err) {
+      return fail(this.#appendFailed(err));
+    }
+    if (w.next > this.#logEndOffset) this.#logEndOffset = w.next;
+    const aborted: AbortedTxn[] = [];
+    for (const c of w.pending.completed) {
+      if (c.aborted) aborted.push({ producerId: c.producerId, firstOffset: c.firstOffset, lastOffset: c.lastOffset, lastStableOffset: c.lastStableOffset });
+    }
+    if (aborted.length > 0) {
+      try {
+        await w.segment.txnIndex.append(aborted);
+      } catch (err) {
+        // The marker is in the log but read_committed could not learn of the abort:
+        // offline, like a failed fsync; a restart rebuilds the entry from the log.
+        return fail(this.#goOffline(err));
+      }
+    }
+    this.#producerState.commit(w.pending, w.next);
+    this.#inFlight.shift();
+    for (const f of this.#inFlight) if (f.pending.parent === w.pending) f.pending.parent = null;
+    if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
+    this.#unflushedMessages += w.messages;
     try {
       if (this.#unflushedMessages >= this.#config.flushMessages) {
         await this.#flushActive();
@@ -790,11 +902,9 @@ export class UnifiedLog {
         this.#armFlushTimer();
       }
     } catch (err) {
-      const error = this.#goOffline(err);
-      for (const [a] of done) a.reject(error);
-      return;
+      return fail(this.#goOffline(err));
     }
-    for (const [a, info] of done) a.resolve(info);
+    return w.acks;
   }
 
   #duplicateInfo(d: BatchMetadata, logAppendTime: boolean): LogAppendInfo {

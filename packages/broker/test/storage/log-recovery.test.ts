@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CorruptLogError, KafkaStorageError } from '../../src/storage/errors.ts';
 import type { FaultInjectingFs } from '../../src/storage/fault-injecting-fs.ts';
-import { readAllBatches, readAllRecords, splitBatches, textBatch } from './helpers/batches.ts';
+import { readAllBatches, readAllRecords, sizedBatch, splitBatches, textBatch } from './helpers/batches.ts';
 import { memoryEnv } from './helpers/env.ts';
 
 /** A deterministic PRNG so a failing seed can be replayed. */
@@ -156,6 +156,31 @@ describe('ENOSPC and I/O errors (FaultInjectingFs)', () => {
     await log.append(textBatch('c'));
     assert.deepEqual((await readAllRecords(log)).map((r) => r.value), ['a-0', 'c-0']);
     await log.close();
+  });
+
+  it('a failed write fails the overlapping write after it; the file keeps only what was acknowledged', async () => {
+    const env = await memoryEnv();
+    const fs = env.fs as FaultInjectingFs;
+    const log = await env.openLog();
+    await log.append(textBatch('before'));
+    fs.injectFault({ op: 'write', code: 'EIO', afterBytes: 100, pathIncludes: '.log' });
+    // ~16 KiB batches, more than two writes' worth (256 KiB each) queued at once: the second
+    // write is in flight when the first fails.
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => log.append(sizedBatch(i, 16, 1024))));
+    const firstOk = results.findIndex((r) => r.status === 'fulfilled');
+    assert.ok(firstOk > 16, `the write after the failed one failed too (first success at append ${firstOk})`);
+    assert.ok(results.slice(0, firstOk).every((r) => r.status === 'rejected' && r.reason instanceof KafkaStorageError));
+    const infos = results.slice(firstOk).map((r) => {
+      assert.equal(r.status, 'fulfilled');
+      return (r as PromiseFulfilledResult<Awaited<ReturnType<typeof log.append>>>).value;
+    });
+    assert.deepEqual(infos.map((info) => info.firstOffset), infos.map((_, i) => 1 + 16 * i));
+    assert.equal(log.logEndOffset, 1 + 16 * infos.length);
+    const segment = log.segments[0]!;
+    assert.equal(fs.peek(segment.path)!.length, segment.size, 'no bytes of the failed writes after the acknowledged ones');
+    fs.crash({ unflushed: 'keep' });
+    const reopened = await env.openLog({}, { hadCleanShutdown: false });
+    assert.equal((await readAllRecords(reopened)).length, 1 + 16 * infos.length);
   });
 
   it('an fsync failure takes the log offline rather than acknowledging', async () => {

@@ -130,6 +130,24 @@ function contract(makeEnv: EnvFactory, label: string): void {
       await log.close();
     }));
 
+    it('checks appends across overlapping writes: sequences go on, a retry of a batch still being written gets its offsets', withEnv(async (env) => {
+      const log = await env.openLog();
+      // ~16 KiB batches: 30 of them are two writes' worth (256 KiB each), all queued in one
+      // tick, so the retry of the last one is checked in a third write while the second,
+      // which holds the original, has not been made part of the producer state yet.
+      const big = (seq: number) => batchOf(Array.from({ length: 16 }, (_, i) => ({ value: Buffer.alloc(1024, seq + i), timestamp: 1_700_000_000_000 })),
+        { producerId: BigInt(PID), producerEpoch: 0, baseSequence: seq });
+      const appends = Array.from({ length: 30 }, (_, i) => log.append(big(i * 16)));
+      const retry = log.append(big(29 * 16));
+      const infos = await Promise.all(appends);
+      assert.deepEqual(infos.map((info) => [info.firstOffset, info.duplicate]), infos.map((_, i) => [i * 16, false]));
+      const r = await retry;
+      assert.deepEqual([r.firstOffset, r.lastOffset, r.duplicate], [29 * 16, 29 * 16 + 15, true]);
+      assert.equal(log.logEndOffset, 30 * 16);
+      assert.equal((await log.append(big(30 * 16))).firstOffset, 30 * 16);
+      await log.close();
+    }));
+
     it('wraps sequences at Int32.MAX_VALUE', withEnv(async (env) => {
       const log = await env.openLog();
       const max = 0x7fffffff;
