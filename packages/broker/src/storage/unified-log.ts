@@ -35,14 +35,15 @@ import type { AbortedTxn } from './transaction-index.ts';
  * log refuses to assign one above Number.MAX_SAFE_INTEGER (DESIGN.md "Offsets").
  *
  * Appends: append() validates each batch (magic 2, length, CRC, max.message.bytes) at
- * once and queues it. One drain loop per log takes everything queued, assigns offsets,
- * patches baseOffset and partitionLeaderEpoch into the caller's buffers (outside the CRC
- * range), rolls segments as needed and writes each segment's run with one writev. When
- * flush.messages is reached it fsyncs once for the whole group before acknowledging
- * (group commit). Reads never enter the queue.
+ * once and queues it. After the current tick, runs of queued appends get their offsets
+ * (patched with partitionLeaderEpoch into the caller's buffers, outside the CRC range)
+ * and go to the active segment as one writev each, up to two in flight; they complete
+ * and are answered in order, rolling segments in between as needed. When flush.messages
+ * is reached a run is fsynced before its appends are answered (group commit). Reads never
+ * enter the queue.
  *
  * Idempotence: batches with a producer id go through the partition's ProducerStateManager
- * in the drain loop, under the same queue that assigns offsets: a retried batch is
+ * where offsets are assigned, in queue order: a retried batch is
  * answered with its first append's offsets (LogAppendInfo.duplicate) and not written again;
  * a batch out of sequence or from an old epoch is refused. Batches without a producer id
  * cost one header read. Producer state is snapshotted at rolls and on close.
@@ -187,9 +188,10 @@ interface PendingOp {
 const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
 /**
  * Appends queued together are written together up to this many bytes (a bigger append
- * goes alone): enough to spread the thread pool's cost per write over many batches.
+ * goes alone), so the thread pool's cost per write is spread over many batches; when
+ * nothing is in flight, a burst is shared out over the write slots (#firstWriteBytes).
  */
-const MAX_WRITE_BYTES = 256 * 1024;
+const MAX_WRITE_BYTES = 1024 * 1024;
 /**
  * Writes handed to the thread pool at once. With two, one is being written while the
  * other waits in the pool and the appends of a third are answered and validated on the
@@ -775,9 +777,10 @@ export class UnifiedLog {
     let runBytes = 0;
     let messages = 0;
     const end = active.end;
+    const limit = prev === null ? this.#firstWriteBytes() : MAX_WRITE_BYTES;
     while (this.#queue[0]?.kind === 'append') {
       const a = this.#queue[0];
-      if (runBytes > 0 && (runBytes + a.bytes > MAX_WRITE_BYTES || end + runBytes + a.bytes > this.#config.segmentBytes)) break;
+      if (runBytes > 0 && (runBytes + a.bytes > limit || end + runBytes + a.bytes > this.#config.segmentBytes)) break;
       this.#queue.shift();
       const first = a.options.assignOffsets === false ? a.batches[0]!.originalBaseOffset : next;
       if (a.options.assignOffsets === false && first < next) {
@@ -855,6 +858,20 @@ export class UnifiedLog {
     // Awaited in order by #finishWrite; until then a rejection is not unhandled.
     written.catch(() => undefined);
     return { written, segment: active, next, pending, acks, messages };
+  }
+
+  /**
+   * How much the first write takes when nothing is in flight: an even share of the appends
+   * queued, so that a burst fills every write slot at once instead of one big write
+   * followed by an idle pool.
+   */
+  #firstWriteBytes(): number {
+    let queued = 0;
+    for (const a of this.#queue) {
+      if (a.kind !== 'append' || queued >= MAX_WRITE_BYTES * MAX_WRITES_IN_FLIGHT) break;
+      queued += a.bytes;
+    }
+    return Math.min(MAX_WRITE_BYTES, Math.ceil(queued / MAX_WRITES_IN_FLIGHT));
   }
 
   /**
