@@ -20,8 +20,22 @@ export type BatchProbe =
   | { kind: 'incomplete'; needed: number }
   | { kind: 'invalid'; reason: string };
 
+const TWO_32 = 4294967296;
+
+/**
+ * Reads an int64 (offset, timestamp) as a number: exact within ±2^53, which storage
+ * never leaves, and without the BigInt of readBigInt64BE (this is on the append and
+ * fetch paths).
+ */
 export function readOffset(buf: Buffer, at: number): number {
-  return Number(buf.readBigInt64BE(at));
+  return buf.readInt32BE(at) * TWO_32 + buf.readUInt32BE(at + 4);
+}
+
+/** Writes a safe-integer number as an int64 (offset, timestamp), without a BigInt. */
+export function writeOffset(buf: Buffer, value: number, at: number): void {
+  const high = Math.floor(value / TWO_32);
+  buf.writeInt32BE(high, at);
+  buf.writeUInt32BE(value - high * TWO_32, at + 4);
 }
 
 /**

@@ -3,7 +3,7 @@ import {
   Attributes, BatchOffsets, ControlRecordType, CorruptRecordError, LOG_OVERHEAD, RecordBatch, TimestampType, buildEndTransactionMarkerBatch,
   computeBatchCrc, validateBatch,
 } from '@samsa/protocol';
-import { readOffset, type StoredBatch } from './batch-scan.ts';
+import { readOffset, writeOffset, type StoredBatch } from './batch-scan.ts';
 import {
   InvalidRecordError, KafkaErrorCode, KafkaStorageError, OffsetOutOfRangeError, RecordTooLargeError, StorageError, UnknownProducerIdError,
   storageErrorFrom,
@@ -821,14 +821,14 @@ export class UnifiedLog {
       for (const b of a.batches) {
         const base = a.options.assignOffsets === false ? b.originalBaseOffset : cursor;
         const last = base + b.lastOffsetDelta;
-        if (a.options.assignOffsets !== false) b.buffer.writeBigInt64BE(BigInt(base), BatchOffsets.baseOffset);
+        if (a.options.assignOffsets !== false) writeOffset(b.buffer, base, BatchOffsets.baseOffset);
         if (a.options.leaderEpoch !== undefined) b.buffer.writeInt32BE(a.options.leaderEpoch, BatchOffsets.partitionLeaderEpoch);
         let ts = b.maxTimestamp;
         if (logAppendTime) {
           ts = now;
           const attrs = b.buffer.readInt16BE(BatchOffsets.attributes);
           b.buffer.writeInt16BE((attrs & ~Attributes.TIMESTAMP_TYPE) | (TimestampType.LogAppendTime << 3), BatchOffsets.attributes);
-          b.buffer.writeBigInt64BE(BigInt(now), BatchOffsets.maxTimestamp);
+          writeOffset(b.buffer, now, BatchOffsets.maxTimestamp);
           b.buffer.writeUInt32BE(computeBatchCrc(b.buffer, 0, b.buffer.length), BatchOffsets.crc);
         }
         if (ts > maxTimestamp) {
