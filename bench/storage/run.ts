@@ -193,6 +193,21 @@ async function main(): Promise<void> {
   console.log('| case | MB/s (median) | runs |');
   console.log('|---|---|---|');
   for (const [k, v] of Object.entries(rows)) console.log(`| ${k} | ${median(v).toFixed(0)} | ${v.map((x) => x.toFixed(0)).join(', ')} |`);
+  // The issue's goals as ratios to the disk figure of the same run (median over runs).
+  const ratio = (samsa: string, disk: string): string | null => {
+    const a = rows[samsa];
+    const b = rows[disk];
+    if (a === undefined || b === undefined || b.length === 0) return null;
+    const r = a.map((x, i) => (x / b[i]!) * 100);
+    return `| ${samsa} / ${disk.replace('disk: ', '')} | ${median(r).toFixed(0)}% | ${r.map((x) => x.toFixed(0)).join(', ')} |`;
+  };
+  const pageCache = `samsa: append, page cache (${IN_FLIGHT} in flight)`;
+  const fsync = 'samsa: append, fsync per batch (1 in flight)';
+  console.log('\n| ratio, run by run | median | runs (%) |\n|---|---|---|');
+  for (const line of [
+    ratio(pageCache, 'disk: fio buffered write, 16 KiB blocks'), ratio(pageCache, 'disk: dd buffered write, 16 KiB blocks'),
+    ratio(fsync, 'disk: fio 16 KiB writes, --fdatasync=1'), ratio(fsync, 'disk: dd 16 KiB writes with O_DSYNC'),
+  ]) if (line !== null) console.log(line);
 }
 
 await main();
