@@ -2,7 +2,9 @@
  * ListOffsets (key 2), v0-8. Timestamps -2 (earliest), -1 (latest: the high watermark, or
  * the last stable offset under read_committed, v2+), -3 (largest timestamp, v7+, KIP-734),
  * or a time: the first offset whose batch timestamp is at least that. v0 answers in the
- * old style (a list of offsets, at most max_num_offsets, here the one found).
+ * old style (a list of offsets, at most max_num_offsets, here the one found). From v1 on,
+ * a partition named more than once in the request gets INVALID_REQUEST each time (Kafka's
+ * duplicatePartitions), before anything is looked up.
  */
 import { ApiKey, ErrorCode, ListOffsetsRequest, ListOffsetsResponse } from '@samsa/protocol';
 import { defineHandler } from './handler.ts';
@@ -17,10 +19,25 @@ export function listOffsetsHandler(s: BrokerServices) {
     maxVersion: 8,
     async handle(req, ctx) {
       const v = ctx.apiVersion;
+      const seen = new Set<string>();
+      const duplicates = new Set<string>();
+      if (v >= 1) {
+        for (const t of req.topics) {
+          for (const p of t.partitions) {
+            const key = `${p.partitionIndex} ${t.name}`;
+            if (seen.has(key)) duplicates.add(key);
+            seen.add(key);
+          }
+        }
+      }
       const topics = [];
       for (const t of req.topics) {
         const partitions = [];
         for (const p of t.partitions) {
+          if (duplicates.has(`${p.partitionIndex} ${t.name}`)) {
+            partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.INVALID_REQUEST });
+            continue;
+          }
           if (p.timestamp === -3n && v < 7) {
             partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNSUPPORTED_VERSION });
             continue;

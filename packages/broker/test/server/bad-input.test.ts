@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import {
-  ApiKey, ApiVersionsResponse, ErrorCode, FrameReader, MetadataResponse, Reader, ResponseHeader, encodeRequest, frame,
+  ApiKey, ApiVersionsResponse, ErrorCode, FrameReader, MetadataResponse, Reader, ResponseHeader, decodeResponse, encodeRequest, frame,
+  type ListOffsetsResponse,
 } from '@samsa/protocol';
 import { startBroker, type RunningBroker } from '../../src/index.ts';
 
@@ -116,6 +117,16 @@ describe('bad input at the socket', () => {
     const body = ApiVersionsResponse.read(r, 0);
     assert.equal(body.errorCode, ErrorCode.UNSUPPORTED_VERSION);
     assert.deepEqual(body.apiKeys.map((k) => [k.apiKey, k.minVersion, k.maxVersion]), [[ApiKey.ApiVersions, 0, 3]]);
+    c.socket.destroy();
+  });
+
+  it('answers INVALID_REQUEST for each copy of a partition named twice in one ListOffsets', async () => {
+    const c = await RawClient.open(broker.port);
+    const ask = (partitionIndex: number) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -1n });
+    c.send(ApiKey.ListOffsets, 7, 3, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'no-such-topic', partitions: [ask(0), ask(1), ask(0)] }] });
+    const body = decodeResponse(await c.next(), ApiKey.ListOffsets, 7).body as ListOffsetsResponse;
+    assert.deepEqual(body.topics[0]!.partitions.map((p) => [p.partitionIndex, p.errorCode]),
+      [[0, ErrorCode.INVALID_REQUEST], [1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION], [0, ErrorCode.INVALID_REQUEST]]);
     c.socket.destroy();
   });
 
