@@ -415,23 +415,31 @@ export class LogSegment {
     const { offsetIndex } = await this.#indexes();
     const from = offsetIndex.lookup(startOffset).position;
     return this.#log.use(async (h) => {
-      // Walk headers from the index entry to the batch holding startOffset.
-      const window = Buffer.allocUnsafe(Math.max(8192, this.#config.indexIntervalBytes + HEADER_WALK_BYTES));
-      let winStart = from;
-      let winLen = 0;
+      // One read from the index entry, with room for the batches before startOffset (about
+      // index.interval.bytes of them at most, unless they are large), is usually the whole
+      // answer: the headers are walked in it, and the batches served are a slice of it.
+      let data = Buffer.alloc(0);
+      let dataStart = from;
+      let dataLen = 0;
+      const readAt = async (position: number, length: number): Promise<void> => {
+        data = Buffer.allocUnsafe(length);
+        dataStart = position;
+        dataLen = await h.read(data, 0, length, position);
+      };
+      const slack = this.#config.indexIntervalBytes + HEADER_WALK_BYTES;
+      await readAt(from, Math.min(size - from, maxSize + slack));
       let pos = from;
       let firstSize = 0;
       for (;;) {
         if (pos + HEADER_WALK_BYTES > size) return null;
-        if (pos + HEADER_WALK_BYTES > winStart + winLen) {
-          winStart = pos;
-          winLen = await h.read(window, 0, Math.min(window.length, size - pos), pos);
-          if (winLen < HEADER_WALK_BYTES) return null;
+        if (pos + HEADER_WALK_BYTES > dataStart + dataLen) {
+          await readAt(pos, Math.min(size - pos, maxSize + slack));
+          if (dataLen < HEADER_WALK_BYTES) return null;
         }
-        const at = pos - winStart;
-        const base = readOffset(window, at);
-        const batchSize = window.readInt32BE(at + BatchOffsets.batchLength) + LOG_OVERHEAD;
-        const last = base + window.readInt32BE(at + BatchOffsets.lastOffsetDelta);
+        const at = pos - dataStart;
+        const base = readOffset(data, at);
+        const batchSize = data.readInt32BE(at + BatchOffsets.batchLength) + LOG_OVERHEAD;
+        const last = base + data.readInt32BE(at + BatchOffsets.lastOffsetDelta);
         if (batchSize < LOG_OVERHEAD + HEADER_WALK_BYTES || pos + batchSize > size) {
           throw new CorruptLogError(this.path, pos, `batch size ${batchSize} invalid`);
         }
@@ -447,14 +455,17 @@ export class LogSegment {
         if (!minOneMessage) return null;
         want = firstSize;
       }
-      const data = Buffer.allocUnsafe(want);
-      const n = await h.read(data, 0, want, pos);
+      // The first read ends short of what is wanted only after large batches (or one
+      // larger than maxSize): read it again from the first batch to serve.
+      if (pos + want > dataStart + dataLen) await readAt(pos, want);
+      const view = data.subarray(pos - dataStart, Math.min(pos - dataStart + want, dataLen));
+      const n = view.length;
       let at = 0;
       let firstOffset = -1;
       let nextOffset = startOffset;
       let corrupt = false;
       while (at < n) {
-        const probe = probeBatch(data.subarray(0, n), at, pos, true);
+        const probe = probeBatch(view, at, pos, true);
         if (probe.kind === 'incomplete') break;
         if (probe.kind === 'invalid') {
           if (at === 0) throw new CorruptLogError(this.path, pos, probe.reason);
@@ -468,7 +479,7 @@ export class LogSegment {
         at += probe.batch.size;
       }
       if (at === 0) return null;
-      return { records: data.subarray(0, at), firstOffset, nextOffset, truncatedByCorruption: corrupt };
+      return { records: view.subarray(0, at), firstOffset, nextOffset, truncatedByCorruption: corrupt };
     });
   }
 

@@ -75,6 +75,24 @@ function logContract(makeEnv: EnvFactory, label: string): void {
       await log.close();
     }));
 
+    it('reads past a sparse index: one written with a larger index.interval.bytes', withEnv(async (env) => {
+      let log = await env.openLog({ indexIntervalBytes: 1024 * 1024 });
+      for (let i = 0; i < 30; i++) await log.append(sizedBatch(i, 2, 500));
+      await log.close();
+      // The index holds no entry past offset 0, and this config's interval is far smaller
+      // than the bytes between it and the offsets read: the header walk leaves the first read.
+      log = await env.openLog({ indexIntervalBytes: 64 }, { hadCleanShutdown: true, recoveryPoint: 60 });
+      for (const offset of [41, 58, 0]) {
+        const r = await log.read(offset, { maxBytes: 100 });
+        const batches = splitBatches(r.records);
+        assert.equal(batches.length, 1, 'one oversized batch (minOneMessage)');
+        assert.equal(Number(batches[0]!.baseOffset), offset - (offset % 2));
+      }
+      const tail = splitBatches((await log.read(41, { maxBytes: 1_000_000 })).records);
+      assert.deepEqual(tail.map((b) => Number(b.baseOffset)), Array.from({ length: 10 }, (_, i) => 40 + 2 * i));
+      await log.close();
+    }));
+
     it('rolls by segment.bytes and reads across segments', withEnv(async (env) => {
       const log = await env.openLog({ segmentBytes: 2048, indexIntervalBytes: 256 });
       for (let i = 0; i < 60; i++) await log.append(sizedBatch(i, 4, 50));
