@@ -14,6 +14,12 @@
  * and a read of the file; and, when fio is installed (`apt-get install fio`), from fio's
  * psync engine: the same buffered write, 16 KiB writes each followed by fdatasync
  * (`--fdatasync=1`, the issue's reference for fsync per batch), and a 1 MiB-block read.
+ *
+ *   node bench/storage/run.ts --append-cpu
+ *
+ * instead measures the append path's own main-thread CPU per 16 KiB append, with every
+ * write discarded (a StorageFs whose writev does nothing), with the batch CRC check and
+ * without it (`crcVerified`, as the broker's produce path passes after checking it).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
@@ -22,6 +28,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildRecordBatch } from '@samsa/protocol';
 import { LogManager } from '../../packages/broker/src/storage/log-manager.ts';
+import { NodeFs, type StorageFs } from '../../packages/broker/src/storage/storage-fs.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +37,7 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     'sync-seconds': { type: 'string', default: '3' },
     'in-flight': { type: 'string', default: '64' },
+    'append-cpu': { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(values.runs);
@@ -72,11 +80,44 @@ function makeBatches(n: number): Buffer[] {
   return out;
 }
 
-async function appendRun(root: string, flush: boolean, inFlight: number, bytesLimit: number, secondsLimit: number): Promise<{ mbps: number; bytes: number }> {
+/** The real file system, except that writes and fsyncs of files are dropped. */
+function discardingFs(): StorageFs {
+  const real = new NodeFs();
+  return {
+    open: async (path, mode) => {
+      const h = await real.open(path, mode);
+      return {
+        read: (buffer, offset, length, position) => h.read(buffer, offset, length, position),
+        writev: () => Promise.resolve(),
+        datasync: () => Promise.resolve(),
+        truncate: (length) => h.truncate(length),
+        size: () => h.size(),
+        close: () => h.close(),
+      };
+    },
+    readFile: (path) => real.readFile(path),
+    stat: (path) => real.stat(path),
+    readdir: (path) => real.readdir(path),
+    mkdir: (path) => real.mkdir(path),
+    rename: (from, to) => real.rename(from, to),
+    unlink: (path) => real.unlink(path),
+    rmdir: (path) => real.rmdir(path),
+    syncDir: (path) => real.syncDir(path),
+  };
+}
+
+interface AppendRunOptions {
+  crcVerified?: boolean;
+  fs?: StorageFs;
+}
+
+async function appendRun(root: string, flush: boolean, inFlight: number, bytesLimit: number, secondsLimit: number,
+  options: AppendRunOptions = {}): Promise<{ mbps: number; bytes: number; cpuUsPerAppend: number }> {
   const dir = await mkdtemp(join(root, 'log-'));
   const manager = await LogManager.start({
     logDirs: [dir], startBackgroundTasks: false,
     defaultConfig: flush ? { flushMessages: 1 } : {},
+    ...(options.fs !== undefined ? { fs: options.fs } : {}),
   });
   const log = await manager.getOrCreateLog('bench', 0);
   // Each append patches its buffer in place, so a buffer is reused only after its append returned.
@@ -84,6 +125,7 @@ async function appendRun(root: string, flush: boolean, inFlight: number, bytesLi
   let written = 0;
   let i = 0;
   const start = performance.now();
+  const cpuBefore = process.threadCpuUsage();
   const deadline = start + secondsLimit * 1000;
   // A producer with `inFlight` appends outstanding: it sends the next as soon as one is answered.
   let outstanding = 0;
@@ -107,18 +149,33 @@ async function appendRun(root: string, flush: boolean, inFlight: number, bytesLi
     const b = pool[i++ % pool.length]!;
     written += b.length;
     outstanding++;
-    log.append(b).then(answered, failed);
+    log.append(b, { crcVerified: options.crcVerified ?? false }).then(answered, failed);
   }
   while (outstanding > 0) await slot();
   if (failure !== null) throw failure;
   const secs = (performance.now() - start) / 1000;
+  const cpu = process.threadCpuUsage(cpuBefore);
   await manager.shutdown();
-  if (!flush) {
-    // Keep the log for the read case.
-    return { mbps: written / secs / 1e6, bytes: written };
+  const result = { mbps: written / secs / 1e6, bytes: written, cpuUsPerAppend: (cpu.user + cpu.system) / i };
+  // A page-cache run's log is kept for the read case.
+  if (flush || options.fs !== undefined) await rm(dir, { recursive: true, force: true });
+  return result;
+}
+
+/** --append-cpu: main-thread CPU per append with writes discarded, with and without the CRC check. */
+async function appendCpu(): Promise<void> {
+  const root = values.dir ?? await mkdtemp(join(tmpdir(), 'samsa-bench-storage-'));
+  const fs = discardingFs();
+  const rows: Record<string, number[]> = { 'CRC checked': [], 'crcVerified (not checked again)': [] };
+  await appendRun(root, false, IN_FLIGHT, 512 * 1024 * 1024, 120, { fs });
+  for (let run = 0; run < RUNS; run++) {
+    rows['CRC checked']!.push((await appendRun(root, false, IN_FLIGHT, TOTAL, 120, { fs })).cpuUsPerAppend);
+    rows['crcVerified (not checked again)']!.push((await appendRun(root, false, IN_FLIGHT, TOTAL, 120, { fs, crcVerified: true })).cpuUsPerAppend);
   }
-  await rm(dir, { recursive: true, force: true });
-  return { mbps: written / secs / 1e6, bytes: written };
+  await rm(root, { recursive: true, force: true });
+  console.log(`${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${values.mib} MiB of 16 KiB appends per run, ${IN_FLIGHT} in flight, writes discarded, median of ${RUNS}`);
+  console.log('| main-thread CPU per append | µs (median) | runs |\n|---|---|---|');
+  for (const [k, v] of Object.entries(rows)) console.log(`| ${k} | ${median(v).toFixed(2)} | ${v.map((x) => x.toFixed(2)).join(', ')} |`);
 }
 
 async function readRun(root: string): Promise<number> {
@@ -210,4 +267,4 @@ async function main(): Promise<void> {
   ]) if (line !== null) console.log(line);
 }
 
-await main();
+await (values['append-cpu'] ? appendCpu() : main());
