@@ -1,5 +1,5 @@
 export * from './batch-header.ts';
-export { crc32c } from './crc32c.ts';
+export { crc32c, crc32cImplementation } from './crc32c.ts';
 export { DefaultRecord, MIN_RECORD_SIZE } from './record.ts';
 export type { RecordHeader, RecordHeaderInput, RecordInput } from './record.ts';
 export {
