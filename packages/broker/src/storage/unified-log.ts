@@ -43,8 +43,8 @@ import type { AbortedTxn } from './transaction-index.ts';
  * enter the queue.
  *
  * Idempotence: batches with a producer id go through the partition's ProducerStateManager
- * where offsets are assigned, in queue order: a retried batch is
- * answered with its first append's offsets (LogAppendInfo.duplicate) and not written again;
+ * where offsets are assigned, in queue order: a retried batch is answered with its first
+ * append's offsets (LogAppendInfo.duplicate) and not written again;
  * a batch out of sequence or from an old epoch is refused. Batches without a producer id
  * cost one header read. Producer state is snapshotted at rolls and on close.
  *
