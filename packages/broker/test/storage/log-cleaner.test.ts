@@ -5,17 +5,7 @@ import { ManualClock } from '../../src/storage/clock.ts';
 import { FaultInjectingFs } from '../../src/storage/fault-injecting-fs.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { batchOf, readAllBatches, readAllRecords, textBatch } from './helpers/batches.ts';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './helpers/seeded-random.ts';
 
 async function compactedEnv(overrides = {}) {
   const clock = new ManualClock();

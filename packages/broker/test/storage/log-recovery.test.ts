@@ -4,18 +4,7 @@ import { CorruptLogError, KafkaStorageError } from '../../src/storage/errors.ts'
 import type { FaultInjectingFs } from '../../src/storage/fault-injecting-fs.ts';
 import { readAllBatches, readAllRecords, sizedBatch, splitBatches, textBatch } from './helpers/batches.ts';
 import { memoryEnv } from './helpers/env.ts';
-
-/** A deterministic PRNG so a failing seed can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './helpers/seeded-random.ts';
 
 describe('crash recovery with torn writes (FaultInjectingFs)', () => {
   it('after a power cut at any byte the log is a prefix of what was written, flushed batches all there', async () => {

@@ -10,6 +10,7 @@ import type { AbortedTxn } from '../../src/storage/transaction-index.ts';
 import type { UnifiedLog } from '../../src/storage/unified-log.ts';
 import { batchOf, readAllBatches, splitBatches, textBatch } from './helpers/batches.ts';
 import { diskEnv, type EnvFactory, inEnv, memoryEnv } from './helpers/env.ts';
+import { mulberry32 } from './helpers/seeded-random.ts';
 
 /** A transactional producer's batch of `count` records from sequence `seq`. */
 function txn(pid: number, seq: number, count = 1, epoch = 0, tag = 't'): Buffer {
@@ -301,18 +302,6 @@ function contract(makeEnv: EnvFactory, label: string): void {
 
 contract(memoryEnv, 'FaultInjectingFs');
 contract(diskEnv, 'NodeFs');
-
-/** A deterministic PRNG so a failing seed can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('transaction index after a power cut (FaultInjectingFs)', () => {
   it('is rebuilt exactly: no entry missing, none twice, LSOs as written', async () => {
