@@ -5,21 +5,12 @@
  * (offsets_for_times). Groups are covered in consumer-groups.test.ts.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.ts';
-import { checkConsumed, checkStoredCodec, checkTimeQueries, type ConsumedRecord, type TimeQuery } from '../helpers/interop-check.ts';
-import { run } from '../helpers/run.ts';
-
-const PARTITIONS = 6;
-const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
-const PER_CODEC = 100_000 / CODECS.length;
+import { describeCodecInterop, PY_ARGS, type CodecScriptOutput } from './codec-suite.ts';
 
 const script = `
-import json, sys
+${PY_ARGS}
 from confluent_kafka import Producer, Consumer, TopicPartition, OFFSET_BEGINNING
 from confluent_kafka.admin import AdminClient, NewTopic
-bootstrap, topic, codec, n, parts = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-base = 1700000000000
 admin = AdminClient({'bootstrap.servers': bootstrap})
 admin.create_topics([NewTopic(topic, num_partitions=parts, replication_factor=1)])[topic].result(20)
 p = Producer({'bootstrap.servers': bootstrap, 'compression.type': codec, 'linger.ms': 20, 'acks': 'all'})
@@ -64,24 +55,7 @@ queries = [{'p': a.partition, 't': q.offset, 'o': a.offset} for q, a in zip(asks
 print(json.dumps({'errors': errors, 'left': left, 'records': out, 'queries': queries}))
 `;
 
-describe('confluent-kafka (librdkafka) interop', () => {
-  let broker: BrokerProcess;
-  before(async () => { broker = await startBrokerProcess(); });
-  after(async () => { assert.equal(await broker.stop(), 0); });
-
-  for (const codec of CODECS) {
-    it(`${PER_CODEC} keyed messages with headers in ${PARTITIONS} partitions, compression ${codec}; offsets by timestamp`, async () => {
-      const r = await run('/usr/bin/python3', ['-c', script, broker.bootstrap, `confluent-${codec}`, codec, String(PER_CODEC), String(PARTITIONS)],
-        { timeoutMs: 120_000 });
-      assert.equal(r.code, 0, r.stderr);
-      const out = JSON.parse(r.stdout) as { errors: string[]; left: number; records: Array<[number, number, string, string, number, Array<[string, string]>]>; queries: TimeQuery[] };
-      assert.deepEqual(out.errors, []);
-      assert.equal(out.left, 0);
-      const records: ConsumedRecord[] = out.records.map(([p, o, k, v, ts, h]) => ({ p, o, k, v, ts, h }));
-      checkConsumed(records, PER_CODEC, [['source', 'confluent']]);
-      assert.equal(new Set(records.map((x) => x.p)).size, PARTITIONS, 'keys spread over every partition');
-      checkStoredCodec(broker.dataDir, `confluent-${codec}`, codec);
-      checkTimeQueries(records, out.queries);
-    });
-  }
+describeCodecInterop<CodecScriptOutput & { errors: string[]; left: number }>('confluent-kafka (librdkafka) interop', 'confluent', script, 120_000, (out) => {
+  assert.deepEqual(out.errors, []);
+  assert.equal(out.left, 0);
 });

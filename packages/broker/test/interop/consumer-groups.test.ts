@@ -73,9 +73,10 @@ class GroupRecorder {
   }
 
   spawn(client: Client, label: string, topic: string, group: string, extra: readonly string[] = []): Member {
+    // -B: importing clients/group_report.py writes no __pycache__ into the source tree.
     const args = client === 'kafkajs'
       ? [join(clientsDir, 'group-consumer-kafkajs.ts'), this.#bootstrap(), topic, group, label, String(SESSION_TIMEOUT_MS)]
-      : ['-u', join(clientsDir, `group-consumer-${client}.py`), this.#bootstrap(), topic, group, label,
+      : ['-u', '-B', join(clientsDir, `group-consumer-${client}.py`), this.#bootstrap(), topic, group, label,
         '--session-timeout-ms', String(SESSION_TIMEOUT_MS), ...extra];
     const child = spawn(client === 'kafkajs' ? process.execPath : PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';

@@ -6,21 +6,12 @@
  * (group-less) consumer, and offsets_for_times. Groups: consumer-groups.test.ts.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.ts';
-import { checkConsumed, checkStoredCodec, checkTimeQueries, type ConsumedRecord, type TimeQuery } from '../helpers/interop-check.ts';
-import { run } from '../helpers/run.ts';
-
-const PARTITIONS = 6;
-const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
-const PER_CODEC = 100_000 / CODECS.length;
+import { describeCodecInterop, PER_CODEC, PY_ARGS, type CodecScriptOutput } from './codec-suite.ts';
 
 const script = `
-import json, sys
+${PY_ARGS}
 from kafka import KafkaProducer, KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
-bootstrap, topic, codec, n, parts = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-base = 1700000000000
 admin = KafkaAdminClient(bootstrap_servers=bootstrap)
 admin.create_topics([NewTopic(topic, num_partitions=parts, replication_factor=1)])
 admin.close()
@@ -53,23 +44,6 @@ consumer.close()
 print(json.dumps({'acked': acked, 'records': out, 'queries': queries}))
 `;
 
-describe('kafka-python interop', () => {
-  let broker: BrokerProcess;
-  before(async () => { broker = await startBrokerProcess(); });
-  after(async () => { assert.equal(await broker.stop(), 0); });
-
-  for (const codec of CODECS) {
-    it(`${PER_CODEC} keyed messages with headers in ${PARTITIONS} partitions, compression ${codec}; offsets by timestamp`, async () => {
-      const r = await run('/usr/bin/python3', ['-c', script, broker.bootstrap, `kafka-python-${codec}`, codec, String(PER_CODEC), String(PARTITIONS)],
-        { timeoutMs: 150_000 });
-      assert.equal(r.code, 0, r.stderr);
-      const out = JSON.parse(r.stdout) as { acked: number; records: Array<[number, number, string, string, number, Array<[string, string]>]>; queries: TimeQuery[] };
-      assert.equal(out.acked, PER_CODEC);
-      const records: ConsumedRecord[] = out.records.map(([p, o, k, v, ts, h]) => ({ p, o, k, v, ts, h }));
-      checkConsumed(records, PER_CODEC, [['source', 'kafka-python']]);
-      assert.equal(new Set(records.map((x) => x.p)).size, PARTITIONS, 'keys spread over every partition');
-      checkStoredCodec(broker.dataDir, `kafka-python-${codec}`, codec);
-      checkTimeQueries(records, out.queries);
-    });
-  }
+describeCodecInterop<CodecScriptOutput & { acked: number }>('kafka-python interop', 'kafka-python', script, 150_000, (out) => {
+  assert.equal(out.acked, PER_CODEC);
 });

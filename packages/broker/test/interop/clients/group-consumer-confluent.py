@@ -14,19 +14,11 @@ in ms as "t":
 After each record it commits offset+1 synchronously, unless the value ends in ":hold"
 (so the tests know exactly what is uncommitted). Runs until killed or stdin closes.
 """
-import argparse
-import json
 import struct
-import sys
-import threading
-import time
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+from group_report import Reporter, arguments
 
 
 def group_position(consumer):
@@ -41,14 +33,9 @@ def group_position(consumer):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("bootstrap")
-    ap.add_argument("topic")
-    ap.add_argument("group")
-    ap.add_argument("label")
+    ap = arguments()
     ap.add_argument("--strategy", default="roundrobin")
     ap.add_argument("--instance-id", default=None)
-    ap.add_argument("--session-timeout-ms", type=int, default=6000)
     args = ap.parse_args()
 
     conf = {
@@ -68,16 +55,14 @@ def main():
     if args.instance_id:
         conf["group.instance.id"] = args.instance_id
     c = Consumer(conf)
-    label = args.label
+    out = Reporter(args.label)
     # confluent-kafka 1.7.0 has incremental_assign() but not rebalance_protocol(); the
     # protocol follows from the strategy (librdkafka does not mix eager and cooperative).
     cooperative = args.strategy == "cooperative-sticky"
 
     def report(ev, partitions):
         gen, member = group_position(c)
-        emit({"ev": ev, "c": label, "t": time.time() * 1000, "gen": gen, "member": member,
-              "parts": sorted(tp.partition for tp in partitions),
-              "incremental": cooperative})
+        out.assignment(ev, gen, member, partitions, cooperative)
 
     def on_assign(consumer, partitions):
         report("assigned", partitions)
@@ -86,41 +71,30 @@ def main():
         else:
             consumer.assign(partitions)
 
-    def on_revoke(consumer, partitions):
-        report("revoked", partitions)
-        if cooperative:
-            consumer.incremental_unassign(partitions)
-        else:
-            consumer.unassign()
+    def giving_up(ev):
+        """The callback for on_revoke ("revoked") or on_lost ("lost")."""
+        def callback(consumer, partitions):
+            report(ev, partitions)
+            if cooperative:
+                consumer.incremental_unassign(partitions)
+            else:
+                consumer.unassign()
+        return callback
 
-    def on_lost(consumer, partitions):
-        report("lost", partitions)
-        if cooperative:
-            consumer.incremental_unassign(partitions)
-        else:
-            consumer.unassign()
-
-    c.subscribe([args.topic], on_assign=on_assign, on_revoke=on_revoke, on_lost=on_lost)
-    stop = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
-    while not stop.is_set():
+    def poll_once():
         m = c.poll(0.1)
         if m is None:
-            continue
+            return
         if m.error():
-            emit({"ev": "error", "c": label, "t": time.time() * 1000, "err": str(m.error())})
-            continue
-        v = m.value().decode()
-        emit({"ev": "rec", "c": label, "t": time.time() * 1000, "p": m.partition(), "o": m.offset(), "v": v})
-        if v.endswith(":hold"):
-            continue
-        try:
-            c.commit(offsets=[TopicPartition(m.topic(), m.partition(), m.offset() + 1)], asynchronous=False)
-            emit({"ev": "committed", "c": label, "t": time.time() * 1000, "p": m.partition(), "o": m.offset() + 1})
-        except KafkaException as e:
-            emit({"ev": "commit-failed", "c": label, "t": time.time() * 1000, "p": m.partition(), "o": m.offset() + 1, "err": str(e)})
-    c.close()
-    emit({"ev": "closed", "c": label, "t": time.time() * 1000})
+            out.emit("error", err=str(m.error()))
+            return
+
+        def commit(offset):
+            c.commit(offsets=[TopicPartition(m.topic(), m.partition(), offset)], asynchronous=False)
+        out.record(m.partition(), m.offset(), m.value().decode(), commit, KafkaException, str)
+
+    c.subscribe([args.topic], on_assign=on_assign, on_revoke=giving_up("revoked"), on_lost=giving_up("lost"))
+    out.run_until_stdin_closes(poll_once, c.close)
 
 
 if __name__ == "__main__":

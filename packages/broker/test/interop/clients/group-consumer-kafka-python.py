@@ -11,31 +11,16 @@ not given them), "rec", "committed"/"commit-failed". Commits offset+1 synchronou
 after each record unless its value ends in ":hold". Assignment strategy: roundrobin.
 Runs until killed or stdin closes.
 """
-import argparse
-import json
-import sys
-import threading
-import time
-
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from kafka.errors import KafkaError
 
-
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+from group_report import Reporter, arguments
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("bootstrap")
-    ap.add_argument("topic")
-    ap.add_argument("group")
-    ap.add_argument("label")
-    ap.add_argument("--session-timeout-ms", type=int, default=6000)
-    args = ap.parse_args()
+    args = arguments().parse_args()
     label = args.label
 
     consumer = KafkaConsumer(
@@ -54,11 +39,11 @@ def main():
         api_version_auto_timeout_ms=15000,
         partition_assignment_strategy=[RoundRobinPartitionAssignor],
     )
+    out = Reporter(label)
 
     def report(ev, partitions):
         gen = consumer._coordinator._generation  # noqa: SLF001 - not passed to listeners
-        emit({"ev": ev, "c": label, "t": time.time() * 1000, "gen": gen.generation_id, "member": gen.member_id,
-              "parts": sorted(tp.partition for tp in partitions), "incremental": False})
+        out.assignment(ev, gen.generation_id, gen.member_id, partitions, False)
 
     class Listener(ConsumerRebalanceListener):
         def on_partitions_revoked(self, revoked):
@@ -67,24 +52,16 @@ def main():
         def on_partitions_assigned(self, assigned):
             report("assigned", assigned)
 
-    consumer.subscribe([args.topic], listener=Listener())
-    stop = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
-    while not stop.is_set():
+    def poll_once():
         batch = consumer.poll(timeout_ms=100)
         for tp, msgs in batch.items():
             for m in msgs:
-                v = m.value.decode()
-                emit({"ev": "rec", "c": label, "t": time.time() * 1000, "p": m.partition, "o": m.offset, "v": v})
-                if v.endswith(":hold"):
-                    continue
-                try:
-                    consumer.commit({TopicPartition(tp.topic, tp.partition): OffsetAndMetadata(m.offset + 1, None)})
-                    emit({"ev": "committed", "c": label, "t": time.time() * 1000, "p": m.partition, "o": m.offset + 1})
-                except KafkaError as e:
-                    emit({"ev": "commit-failed", "c": label, "t": time.time() * 1000, "p": m.partition, "o": m.offset + 1, "err": repr(e)})
-    consumer.close()
-    emit({"ev": "closed", "c": label, "t": time.time() * 1000})
+                def commit(offset, tp=tp):
+                    consumer.commit({TopicPartition(tp.topic, tp.partition): OffsetAndMetadata(offset, None)})
+                out.record(m.partition, m.offset, m.value.decode(), commit, KafkaError, repr)
+
+    consumer.subscribe([args.topic], listener=Listener())
+    out.run_until_stdin_closes(poll_once, consumer.close)
 
 
 if __name__ == "__main__":
