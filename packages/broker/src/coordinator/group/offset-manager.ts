@@ -28,6 +28,7 @@ import { ErrorCode } from '@samsa/protocol';
 import type { CoordinatorResult } from '../coordinator-runtime.ts';
 import { ClassicGroupState, type ClassicGroup } from './classic-group.ts';
 import type { ClassicGroupManager } from './classic-group-manager.ts';
+import type { ConsumerGroup } from './consumer-group.ts';
 import type { ConsumerGroupManager } from './consumer-group-manager.ts';
 import { groupMetadataRecord, offsetCommitRecord, type OffsetCommitValue } from './group-records.ts';
 import type { ShardContext } from './shard-context.ts';
@@ -114,6 +115,11 @@ function remove(offsets: OffsetsByGroup, groupId: string, key: string): void {
   if (group === undefined) return;
   group.delete(key);
   if (group.size === 0) offsets.delete(groupId);
+}
+
+/** The same error for every partition of a commit. */
+function allPartitions(topics: OffsetCommitParams['topics'], errorCode: number): PartitionErrors[] {
+  return topics.map((t) => ({ name: t.name, partitions: t.partitions.map((q) => ({ partitionIndex: q.partitionIndex, errorCode })) }));
 }
 
 export class OffsetManager {
@@ -243,24 +249,29 @@ export class OffsetManager {
   // --- OffsetCommit ---
 
   commit(p: OffsetCommitParams): CoordinatorResult<PartitionErrors[]> {
-    const all = (errorCode: number): PartitionErrors[] =>
-      p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((q) => ({ partitionIndex: q.partitionIndex, errorCode })) }));
-    if (p.groupId === '') return this.#ctx.result(all(ErrorCode.INVALID_GROUP_ID));
-    const consumerGroup = this.#consumerGroups.group(p.groupId);
-    let error: number;
-    if (consumerGroup !== undefined) {
-      error = this.#consumerGroups.validateOffsetCommit(consumerGroup, p.memberId, p.generationId, p.apiVersion ?? Number.MAX_SAFE_INTEGER);
-    } else {
-      let group = this.#groups.group(p.groupId);
-      if (group === undefined) {
-        // No group: only a consumer without group management may commit (generation -1).
-        if (p.generationId >= 0) return this.#ctx.result(all(ErrorCode.ILLEGAL_GENERATION));
-        group = this.#groups.getOrCreateSimpleGroup(p.groupId);
-      }
-      error = this.#groups.validateOffsetCommit(group, p.memberId, p.groupInstanceId, p.generationId);
-    }
-    if (error !== ErrorCode.NONE) return this.#ctx.result(all(error));
+    const error = this.#commitGroupError(p.groupId, p.generationId,
+      (g) => this.#consumerGroups.validateOffsetCommit(g, p.memberId, p.generationId, p.apiVersion ?? Number.MAX_SAFE_INTEGER),
+      (g) => this.#groups.validateOffsetCommit(g, p.memberId, p.groupInstanceId, p.generationId));
+    if (error !== ErrorCode.NONE) return this.#ctx.result(allPartitions(p.topics, error));
     return this.#ctx.result(this.#emitCommits(p.groupId, p.topics));
+  }
+
+  /**
+   * The error every partition of an offset commit gets from its group, or NONE: an empty
+   * group id is INVALID_GROUP_ID; a KIP-848 group or a classic one validates the member;
+   * without a group only a consumer without group management may commit (generation -1),
+   * into a simple group made for it, else ILLEGAL_GENERATION.
+   */
+  #commitGroupError(groupId: string, generationId: number, consumer: (g: ConsumerGroup) => number, classic: (g: ClassicGroup) => number): number {
+    if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    const consumerGroup = this.#consumerGroups.group(groupId);
+    if (consumerGroup !== undefined) return consumer(consumerGroup);
+    let group = this.#groups.group(groupId);
+    if (group === undefined) {
+      if (generationId >= 0) return ErrorCode.ILLEGAL_GENERATION;
+      group = this.#groups.getOrCreateSimpleGroup(groupId);
+    }
+    return classic(group);
   }
 
   /** OffsetCommit records for the partitions, OFFSET_METADATA_TOO_LARGE for those whose metadata is too long. */
@@ -290,22 +301,10 @@ export class OffsetManager {
    * stale epoch is ILLEGAL_GENERATION too, the error transactional producers know.
    */
   txnCommit(p: TxnOffsetCommitParams): CoordinatorResult<PartitionErrors[]> {
-    const all = (errorCode: number): PartitionErrors[] =>
-      p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((q) => ({ partitionIndex: q.partitionIndex, errorCode })) }));
-    if (p.groupId === '') return this.#ctx.result(all(ErrorCode.INVALID_GROUP_ID));
-    const consumerGroup = this.#consumerGroups.group(p.groupId);
-    let error: number;
-    if (consumerGroup !== undefined) {
-      error = this.#consumerGroups.validateTxnOffsetCommit(consumerGroup, p.memberId, p.generationId);
-    } else {
-      let group = this.#groups.group(p.groupId);
-      if (group === undefined) {
-        if (p.generationId >= 0) return this.#ctx.result(all(ErrorCode.ILLEGAL_GENERATION));
-        group = this.#groups.getOrCreateSimpleGroup(p.groupId);
-      }
-      error = this.#groups.validateTxnOffsetCommit(group, p.memberId, p.groupInstanceId, p.generationId);
-    }
-    if (error !== ErrorCode.NONE) return this.#ctx.result(all(error));
+    const error = this.#commitGroupError(p.groupId, p.generationId,
+      (g) => this.#consumerGroups.validateTxnOffsetCommit(g, p.memberId, p.generationId),
+      (g) => this.#groups.validateTxnOffsetCommit(g, p.memberId, p.groupInstanceId, p.generationId));
+    if (error !== ErrorCode.NONE) return this.#ctx.result(allPartitions(p.topics, error));
     return this.#ctx.result(this.#emitCommits(p.groupId, p.topics), { transaction: { producerId: p.producerId, producerEpoch: p.producerEpoch } });
   }
 
