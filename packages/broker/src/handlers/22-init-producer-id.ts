@@ -18,8 +18,9 @@
  * Gaps: v5 (KIP-890 part 2: TRANSACTION_ABORTABLE and transactions v2) is not served.
  * Authorization (IDEMPOTENT_WRITE, TRANSACTIONAL_ID WRITE) comes with ACLs.
  */
-import { ApiKey, ErrorCode, InitProducerIdRequest, InitProducerIdResponse } from '@samsa/protocol';
+import { ApiKey, InitProducerIdRequest, InitProducerIdResponse } from '@samsa/protocol';
 import { defineHandler } from './handler.ts';
+import { producerFencedFor } from './producer-fenced.ts';
 import type { BrokerServices } from './services.ts';
 
 export function initProducerIdHandler(s: BrokerServices) {
@@ -38,7 +39,7 @@ export function initProducerIdHandler(s: BrokerServices) {
         transactionalId: req.transactionalId, transactionTimeoutMs: req.transactionTimeoutMs,
         producerId: Number(req.producerId), producerEpoch: req.producerEpoch,
       });
-      const errorCode = ctx.apiVersion < 4 && r.errorCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;
+      const errorCode = producerFencedFor(r.errorCode, ctx.apiVersion >= 4);
       return { throttleTimeMs: 0, errorCode, producerId: BigInt(r.producerId), producerEpoch: r.producerEpoch };
     },
   });

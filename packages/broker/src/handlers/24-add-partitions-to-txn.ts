@@ -17,6 +17,7 @@
 import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, ApiKey, ErrorCode } from '@samsa/protocol';
 import type { AddPartitionsToTxnResults } from '../coordinator/transaction/transaction-coordinator.ts';
 import { defineHandler } from './handler.ts';
+import { producerFencedFor } from './producer-fenced.ts';
 import type { BrokerServices } from './services.ts';
 
 export function addPartitionsToTxnHandler(s: BrokerServices) {
@@ -52,7 +53,7 @@ function forVersion(results: AddPartitionsToTxnResults, v: number): AddPartition
     name: t.name,
     resultsByPartition: t.resultsByPartition.map((p) => ({
       partitionIndex: p.partitionIndex,
-      partitionErrorCode: p.partitionErrorCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : p.partitionErrorCode,
+      partitionErrorCode: producerFencedFor(p.partitionErrorCode, false),
     })),
   }));
 }

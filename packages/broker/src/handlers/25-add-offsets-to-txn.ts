@@ -9,8 +9,9 @@
  * Gaps: v4 (TRANSACTION_ABORTABLE, KIP-890 part 2) is not served. Authorization
  * (TRANSACTIONAL_ID WRITE, GROUP READ) comes with ACLs.
  */
-import { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, ApiKey, ErrorCode } from '@samsa/protocol';
+import { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, ApiKey } from '@samsa/protocol';
 import { defineHandler } from './handler.ts';
+import { producerFencedFor } from './producer-fenced.ts';
 import type { BrokerServices } from './services.ts';
 
 export function addOffsetsToTxnHandler(s: BrokerServices) {
@@ -24,7 +25,7 @@ export function addOffsetsToTxnHandler(s: BrokerServices) {
       const errorCode = await s.transactions.addOffsetsToTxn({
         transactionalId: req.transactionalId, producerId: Number(req.producerId), producerEpoch: req.producerEpoch, groupId: req.groupId,
       });
-      return { throttleTimeMs: 0, errorCode: ctx.apiVersion < 2 && errorCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : errorCode };
+      return { throttleTimeMs: 0, errorCode: producerFencedFor(errorCode, ctx.apiVersion >= 2) };
     },
   });
 }

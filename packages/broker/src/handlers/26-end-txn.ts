@@ -12,8 +12,9 @@
  * Gaps: v4 (TRANSACTION_ABORTABLE) and v5 (KIP-890 part 2, the epoch bumped on every
  * EndTxn) are not served. Authorization (TRANSACTIONAL_ID WRITE) comes with ACLs.
  */
-import { ApiKey, EndTxnRequest, EndTxnResponse, ErrorCode } from '@samsa/protocol';
+import { ApiKey, EndTxnRequest, EndTxnResponse } from '@samsa/protocol';
 import { defineHandler } from './handler.ts';
+import { producerFencedFor } from './producer-fenced.ts';
 import type { BrokerServices } from './services.ts';
 
 export function endTxnHandler(s: BrokerServices) {
@@ -27,7 +28,7 @@ export function endTxnHandler(s: BrokerServices) {
       const errorCode = await s.transactions.endTxn({
         transactionalId: req.transactionalId, producerId: Number(req.producerId), producerEpoch: req.producerEpoch, committed: req.committed,
       });
-      return { throttleTimeMs: 0, errorCode: ctx.apiVersion < 2 && errorCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : errorCode };
+      return { throttleTimeMs: 0, errorCode: producerFencedFor(errorCode, ctx.apiVersion >= 2) };
     },
   });
 }

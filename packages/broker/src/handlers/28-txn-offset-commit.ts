@@ -29,14 +29,14 @@ import { ApiKey, ErrorCode, TxnOffsetCommitRequest, TxnOffsetCommitResponse } fr
 import { GROUP_METADATA_TOPIC } from '../coordinator/group/group-coordinator.ts';
 import { commitPartitions } from './commit-partitions.ts';
 import { defineHandler } from './handler.ts';
+import { producerFencedFor } from './producer-fenced.ts';
 import type { BrokerServices } from './services.ts';
 
 /** The error code a client of this version understands for `errorCode`. */
 export function txnOffsetCommitErrorForVersion(errorCode: number, version: number): number {
-  if (errorCode === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
   if (version < 2 && errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   if (version < 4 && errorCode === ErrorCode.TRANSACTION_ABORTABLE) return ErrorCode.INVALID_TXN_STATE;
-  return errorCode;
+  return producerFencedFor(errorCode, false);
 }
 
 export function txnOffsetCommitHandler(s: BrokerServices) {
