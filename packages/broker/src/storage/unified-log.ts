@@ -170,6 +170,8 @@ interface PendingAppend {
   batches: PendingBatch[];
   /** Whether any batch carries a producer id (only those appends touch producer state). */
   hasProducerId: boolean;
+  /** Offsets the batches take when the log assigns them: the sum of lastOffsetDelta + 1. */
+  offsetCount: number;
   bytes: number;
   options: AppendOptions;
   /** Who writes: the options' origin, or 'replication' for a follower's append. */
@@ -534,10 +536,9 @@ export class UnifiedLog {
     try {
       this.#checkUsable();
       const origin: AppendOrigin = options.assignOffsets === false ? 'replication' : options.origin ?? 'client';
-      const batches = this.#validate(records, options.crcVerified ?? false, origin);
-      const hasProducerId = batches.some((b) => b.producerId >= 0);
+      const { batches, hasProducerId, offsetCount } = this.#validate(records, options.crcVerified ?? false, origin);
       return new Promise((resolve, reject) => {
-        this.#queue.push({ kind: 'append', batches, hasProducerId, bytes: records.length, options, origin, resolve, reject });
+        this.#queue.push({ kind: 'append', batches, hasProducerId, offsetCount, bytes: records.length, options, origin, resolve, reject });
         this.#kick();
       });
     } catch (err) {
@@ -545,8 +546,10 @@ export class UnifiedLog {
     }
   }
 
-  #validate(records: Buffer, crcVerified: boolean, origin: AppendOrigin): PendingBatch[] {
+  #validate(records: Buffer, crcVerified: boolean, origin: AppendOrigin): { batches: PendingBatch[]; hasProducerId: boolean; offsetCount: number } {
     const batches: PendingBatch[] = [];
+    let hasProducerId = false;
+    let offsetCount = 0;
     let pos = 0;
     if (records.length === 0) throw new InvalidRecordError('append of zero batches');
     while (pos < records.length) {
@@ -580,14 +583,17 @@ export class UnifiedLog {
       };
       // The high word alone says whether there is a producer id (-1 and anything negative: none).
       const high = buffer.readInt32BE(BatchOffsets.producerId);
-      if (high >= 0) this.#readProducerFields(batch, high, pos, origin);
-      else if (origin !== 'replication' && (buffer.readInt16BE(BatchOffsets.attributes) & Attributes.CONTROL) !== 0) {
+      if (high >= 0) {
+        this.#readProducerFields(batch, high, pos, origin);
+        hasProducerId = true;
+      } else if (origin !== 'replication' && (buffer.readInt16BE(BatchOffsets.attributes) & Attributes.CONTROL) !== 0) {
         throw new InvalidRecordError(`control batch at byte ${pos} has no producer id`);
       }
       batches.push(batch);
+      offsetCount += batch.lastOffsetDelta + 1;
       pos += size;
     }
-    return batches;
+    return { batches, hasProducerId, offsetCount };
   }
 
   #readProducerFields(batch: PendingBatch, high: number, pos: number, origin: AppendOrigin): void {
@@ -787,8 +793,8 @@ export class UnifiedLog {
         a.reject(new InvalidRecordError(`follower append at offset ${first} below log end offset ${next}`));
         continue;
       }
-      let lastOffset = first - 1;
-      for (const b of a.batches) lastOffset = (a.options.assignOffsets === false ? b.originalBaseOffset : lastOffset + 1) + b.lastOffsetDelta;
+      const lastBatch = a.batches[a.batches.length - 1]!;
+      const lastOffset = a.options.assignOffsets === false ? lastBatch.originalBaseOffset + lastBatch.lastOffsetDelta : first + a.offsetCount - 1;
       if (lastOffset > MAX_OFFSET) {
         a.reject(new KafkaStorageError(`offset ${lastOffset} would exceed ${MAX_OFFSET}`));
         continue;
